@@ -1,0 +1,30 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Layout and invariants: see DESIGN.md. AutoGLMCore must also compile as Embedded
+// Swift (Toolchains/aarch64-cross-check.sh), so it depends on nothing but the C shim.
+let package = Package(
+    name: "Open-AutoGLM",
+    products: [
+        .library(name: "AutoGLMCore", targets: ["AutoGLMCore"]),
+        .executable(name: "autoglm", targets: ["autoglm"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "CAutoGLMSys"),
+        .target(
+            name: "AutoGLMCore",
+            dependencies: ["CAutoGLMSys"]
+        ),
+        .executableTarget(
+            name: "autoglm",
+            dependencies: [
+                "AutoGLMCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "AutoGLMCoreTests", dependencies: ["AutoGLMCore"]),
+    ]
+)

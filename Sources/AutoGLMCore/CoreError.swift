@@ -1,0 +1,39 @@
+/// The one error type of AutoGLMCore. Embedded Swift has no `any Error`, so every
+/// throwing function in Core says `throws(CoreError)`. Each subsystem owns its own
+/// case enum (in its own file); this umbrella only routes them.
+public enum CoreError: Error, Equatable {
+    case io(IOError)
+    case gguf(GGUFError)
+    case model(ModelError)
+    case tokenizer(TokenizerError)
+    case memory(MemoryError)
+    /// A caller passed a value outside what the runtime supports.
+    case invalidArgument(name: String, value: String, reason: String)
+
+    /// One line for a person: what went wrong, with the offending value and the limit.
+    public var message: String {
+        switch self {
+        case .io(let e): return e.message
+        case .gguf(let e): return "GGUF: " + e.message
+        case .model(let e): return "model: " + e.message
+        case .tokenizer(let e): return "tokenizer: " + e.message
+        case .memory(let e): return "memory: " + e.message
+        case .invalidArgument(let name, let value, let reason):
+            return "invalid \(name) '\(value)': \(reason)"
+        }
+    }
+}
+
+public enum IOError: Error, Equatable {
+    case openFailed(path: String, errno: Int32)
+    case mapFailed(path: String, errno: Int32, bytes: Int)
+    case statFailed(path: String, errno: Int32)
+
+    public var message: String {
+        switch self {
+        case .openFailed(let path, let e): return "cannot open '\(path)' (errno \(e))"
+        case .mapFailed(let path, let e, let bytes): return "cannot map \(bytes) bytes of '\(path)' (errno \(e))"
+        case .statFailed(let path, let e): return "cannot stat '\(path)' (errno \(e))"
+        }
+    }
+}

@@ -1,0 +1,101 @@
+// The C shim: POSIX calls that Swift (and Embedded Swift in particular) cannot
+// import as-is — variadic functions, macros like MAP_FAILED, struct-heavy APIs.
+// Static inline only, no logic beyond translating return conventions.
+#ifndef CAUTOGLMSYS_H
+#define CAUTOGLMSYS_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+/// Opens a file read-only. Returns the fd or -errno.
+static inline int32_t aglm_open_readonly(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    return fd >= 0 ? fd : -errno;
+}
+
+/// Size of an open file in bytes, or -errno.
+static inline int64_t aglm_file_size(int32_t fd) {
+    struct stat st;
+    if (fstat(fd, &st) != 0) return -errno;
+    return (int64_t)st.st_size;
+}
+
+/// Maps `length` bytes of fd read-only and private. Returns NULL on failure
+/// (MAP_FAILED does not import into Swift).
+static inline const void *aglm_mmap_readonly(int32_t fd, size_t length) {
+    void *p = mmap(NULL, length, PROT_READ, MAP_PRIVATE, fd, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static inline int32_t aglm_munmap(const void *p, size_t length) {
+    return munmap((void *)p, length) == 0 ? 0 : -errno;
+}
+
+static inline int32_t aglm_close(int32_t fd) { return close(fd) == 0 ? 0 : -errno; }
+
+static inline int32_t aglm_errno(void) { return errno; }
+
+/// Aligned heap block for arenas. Returns NULL on failure.
+static inline void *aglm_aligned_alloc(size_t alignment, size_t size) {
+    void *p = NULL;
+    if (posix_memalign(&p, alignment, size == 0 ? alignment : size) != 0) return NULL;
+    return p;
+}
+
+static inline void aglm_free(void *p) { free(p); }
+
+/// Monotonic clock in nanoseconds.
+static inline uint64_t aglm_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/// Peak resident set size of this process in bytes.
+static inline int64_t aglm_peak_rss_bytes(void) {
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0) return -1;
+    return (int64_t)ru.ru_maxrss * 1024;
+}
+
+/// Number of online CPUs.
+static inline int32_t aglm_cpu_count(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int32_t)n : 1;
+}
+
+/// Writes all bytes to fd (1 = stdout, 2 = stderr). Returns 0 or -errno.
+static inline int32_t aglm_write_all(int32_t fd, const void *bytes, size_t count) {
+    const uint8_t *p = (const uint8_t *)bytes;
+    while (count > 0) {
+        ssize_t n = write(fd, p, count);
+        if (n < 0) { if (errno == EINTR) continue; return -errno; }
+        p += n; count -= (size_t)n;
+    }
+    return 0;
+}
+
+typedef void (*aglm_thread_fn)(void *context);
+
+/// Starts a joinable pthread running fn(context). Returns an opaque handle
+/// (0 on failure) to pass to aglm_thread_join. Defined in shim.c.
+uint64_t aglm_thread_start(aglm_thread_fn fn, void *context);
+int32_t aglm_thread_join(uint64_t handle);
+
+static inline void aglm_thread_yield(void) { sched_yield(); }
+
+/// Pins the calling thread to one CPU. Returns 0 or -1. Defined in shim.c.
+int32_t aglm_pin_current_thread(int32_t cpu);
+
+#endif

@@ -1,0 +1,39 @@
+#define _GNU_SOURCE
+#include "CAutoGLMSys.h"
+
+// pthread wants void *(*)(void *); Swift hands us void (*)(void *). A heap
+// trampoline bridges the two without casting function pointer types.
+struct aglm_thread_start_args { aglm_thread_fn fn; void *context; };
+
+static void *aglm_thread_trampoline(void *raw) {
+    struct aglm_thread_start_args args = *(struct aglm_thread_start_args *)raw;
+    free(raw);
+    args.fn(args.context);
+    return NULL;
+}
+
+uint64_t aglm_thread_start(aglm_thread_fn fn, void *context) {
+    struct aglm_thread_start_args *args = malloc(sizeof *args);
+    if (args == NULL) return 0;
+    args->fn = fn;
+    args->context = context;
+    pthread_t t;
+    if (pthread_create(&t, NULL, aglm_thread_trampoline, args) != 0) { free(args); return 0; }
+    return (uint64_t)t;
+}
+
+int32_t aglm_thread_join(uint64_t handle) {
+    return pthread_join((pthread_t)handle, NULL) == 0 ? 0 : -1;
+}
+
+int32_t aglm_pin_current_thread(int32_t cpu) {
+#ifdef __linux__
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0 ? 0 : -1;
+#else
+    (void)cpu;
+    return -1;
+#endif
+}

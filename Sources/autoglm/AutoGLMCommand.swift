@@ -1,0 +1,11 @@
+import ArgumentParser
+import AutoGLMCore
+
+@main
+struct AutoGLMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "autoglm",
+        abstract: "Open-AutoGLM: on-device LLM inference for ARM automotive boards.",
+        subcommands: [Inspect.self]
+    )
+}

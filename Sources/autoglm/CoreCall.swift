@@ -1,0 +1,18 @@
+import ArgumentParser
+import AutoGLMCore
+
+/// A Core error on its way to the terminal: ArgumentParser prints the description
+/// and exits with status 1, without the usage text that a ValidationError adds.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Runs a Core call and turns its typed error into a one-line message, so the user
+/// sees "Error: GGUF: file truncated reading …" rather than a dump of enums.
+func coreCall<T>(_ body: () throws(CoreError) -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        throw CLIError(description: error.message)
+    }
+}
