@@ -1,6 +1,6 @@
 /// Element types of weight tensors, with ggml's numeric ids as GGUF stores them.
 /// Block types pack `blockSize` elements into `bytesPerBlock` bytes.
-public enum TensorType: UInt32, Equatable, CaseIterable {
+public enum TensorType: UInt32, Equatable, CaseIterable, Sendable {
     case f32 = 0
     case f16 = 1
     case q4_0 = 2

@@ -1,0 +1,68 @@
+/// Scratch for activations quantized on the fly: int8 values and one scale per 32.
+/// Carved from the arena by the memory plan; never allocated per call.
+public struct ActivationScratch {
+    public let values: UnsafeMutablePointer<Int8>
+    public let scales: UnsafeMutablePointer<Float>
+    public let capacity: Int  // elements (tokens × columns)
+
+    public init(values: UnsafeMutablePointer<Int8>, scales: UnsafeMutablePointer<Float>, capacity: Int) {
+        self.values = values
+        self.scales = scales
+        self.capacity = capacity
+    }
+}
+
+/// The linear-layer kernels of one backend, with the thread pool that runs them.
+/// Each output row is computed by exactly one task, in a fixed order, so results do not
+/// depend on the thread count.
+public struct LinearKernels {
+    public let backend: Backend
+    public let pool: ThreadPool
+
+    public init(backend: Backend, pool: ThreadPool) {
+        self.backend = backend
+        self.pool = pool
+    }
+
+    /// out[t·outStride + r] = Σ_c W[r, c] · x[t·xStride + c]   for t < tokens, r < W.rows.
+    public func matmul(_ w: WeightMatrix, x: UnsafePointer<Float>, xStride: Int, tokens: Int,
+                       out: UnsafeMutablePointer<Float>, outStride: Int, scratch: ActivationScratch) {
+        let cols = w.cols
+        let quantized = w.type == .q8_0 || w.type == .q4_0
+        if quantized {
+            precondition(tokens * cols <= scratch.capacity, "activation scratch smaller than the memory plan promised")
+            for t in 0..<tokens {
+                ActivationQuantization.quantizeRow(x + t * xStride, count: cols,
+                                                   values: scratch.values + t * cols,
+                                                   scales: scratch.scales + t * (cols / 32))
+            }
+        }
+        let tasks = min(pool.threadCount, w.rows)
+        let backend = self.backend
+        pool.run(tasks) { task in
+            let r0 = w.rows * task / tasks
+            let r1 = w.rows * (task + 1) / tasks
+            for r in r0..<r1 {
+                let row = w.row(r)
+                for t in 0..<tokens {
+                    let value: Float
+                    switch (backend, w.type) {
+                    case (.reference, .q8_0):
+                        value = ReferenceDot.q8_0(row, scratch.values + t * cols, scratch.scales + t * (cols / 32), count: cols)
+                    case (.reference, .q4_0):
+                        value = ReferenceDot.q4_0(row, scratch.values + t * cols, scratch.scales + t * (cols / 32), count: cols)
+                    case (.reference, _):
+                        value = ReferenceDot.floatWeights(w.type, row, x + t * xStride, count: cols)
+                    case (_, .q8_0):
+                        value = VectorDot.q8_0(row, scratch.values + t * cols, scratch.scales + t * (cols / 32), count: cols)
+                    case (_, .q4_0):
+                        value = VectorDot.q4_0(row, scratch.values + t * cols, scratch.scales + t * (cols / 32), count: cols)
+                    case (_, _):
+                        value = VectorDot.floatWeights(w.type, row, x + t * xStride, count: cols)
+                    }
+                    out[t * outStride + r] = value
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+/// Elementwise and per-row operations of the forward pass. Cheap next to the matmuls, so
+/// every backend runs this one scalar version: the numbers are the same by construction.
+public enum Ops {
+    /// out = x / sqrt(mean(x²) + eps) · weight, over `count` elements.
+    @inline(__always)
+    public static func rmsNorm(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, count: Int, eps: Float,
+                               out: UnsafeMutablePointer<Float>) {
+        var sumSquares: Float = 0
+        for i in 0..<count { sumSquares += x[i] * x[i] }
+        let scale = 1 / (sumSquares / Float(count) + eps).squareRoot()
+        for i in 0..<count { out[i] = weight[i] * (x[i] * scale) }
+    }
+
+    /// x += y over `count` elements (residual connections).
+    @inline(__always)
+    public static func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count { x[i] += y[i] }
+    }
+
+    /// out = silu(gate) · up, the SwiGLU activation.
+    @inline(__always)
+    public static func swiGLU(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, count: Int, out: UnsafeMutablePointer<Float>) {
+        for i in 0..<count { out[i] = DeterministicMath.silu(gate[i]) * up[i] }
+    }
+
+    /// In-place softmax over `count` scores.
+    @inline(__always)
+    public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        var maxValue = -Float.infinity
+        for i in 0..<count { maxValue = max(maxValue, x[i]) }
+        var sum: Float = 0
+        for i in 0..<count {
+            x[i] = DeterministicMath.exp(x[i] - maxValue)
+            sum += x[i]
+        }
+        for i in 0..<count { x[i] /= sum }
+    }
+}

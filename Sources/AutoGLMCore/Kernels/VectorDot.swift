@@ -1,0 +1,94 @@
+/// The vector kernels behind `emulation` (x86) and `neon` (aarch64): the arithmetic of
+/// ReferenceDot, written with SIMD types so LLVM maps it onto the machine's vector unit
+/// (SDOT with -target-cpu cortex-a78). Integer sums are exact in any order; the float
+/// accumulation follows ReferenceDot's lane layout and reduction tree exactly.
+public enum VectorDot {
+    @inline(__always)
+    static func reduce(_ acc: SIMD8<Float>) -> Float {
+        // ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7))
+        let half = acc.lowHalf + acc.highHalf
+        let quarter = half.lowHalf + half.highHalf
+        return quarter[0] + quarter[1]
+    }
+
+    @inline(__always)
+    static func load8(_ type: TensorType, _ w: UnsafeRawPointer, at i: Int) -> SIMD8<Float> {
+        switch type {
+        case .f32:
+            return w.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+        case .f16:
+            let h = w.loadUnaligned(fromByteOffset: 2 * i, as: SIMD8<UInt16>.self)
+            return SIMD8<Float>(HalfFloat.toFloat(h[0]), HalfFloat.toFloat(h[1]), HalfFloat.toFloat(h[2]), HalfFloat.toFloat(h[3]),
+                                HalfFloat.toFloat(h[4]), HalfFloat.toFloat(h[5]), HalfFloat.toFloat(h[6]), HalfFloat.toFloat(h[7]))
+        default:
+            let h = w.loadUnaligned(fromByteOffset: 2 * i, as: SIMD8<UInt16>.self)
+            return unsafeBitCast(SIMD8<UInt32>(truncatingIfNeeded: h) &<< 16, to: SIMD8<Float>.self)
+        }
+    }
+
+    public static func floatWeights(_ type: TensorType, _ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, count: Int) -> Float {
+        var acc = SIMD8<Float>()
+        var i = 0
+        let xr = UnsafeRawPointer(x)
+        while i + 8 <= count {
+            let wv = load8(type, w, at: i)
+            let xv = xr.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            acc = acc + wv * xv
+            i += 8
+        }
+        if i < count {
+            // Tail elements land in lanes 0..<(count − i), exactly as in ReferenceDot.
+            var lane = 0
+            while i < count {
+                let wi: Float
+                switch type {
+                case .f32: wi = w.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)
+                case .f16: wi = HalfFloat.toFloat(w.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+                default: wi = HalfFloat.bf16ToFloat(w.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+                }
+                acc[lane] = acc[lane] + wi * x[i]
+                lane += 1
+                i += 1
+            }
+        }
+        return reduce(acc)
+    }
+
+    @inline(__always)
+    static func dotInt8x32(_ a: SIMD32<Int8>, _ b: SIMD32<Int8>) -> Int32 {
+        let wide = SIMD32<Int16>(truncatingIfNeeded: a) &* SIMD32<Int16>(truncatingIfNeeded: b)
+        let lo = SIMD16<Int32>(truncatingIfNeeded: wide.lowHalf)
+        let hi = SIMD16<Int32>(truncatingIfNeeded: wide.highHalf)
+        return (lo &+ hi).wrappedSum()
+    }
+
+    public static func q8_0(_ w: UnsafeRawPointer, _ xq: UnsafePointer<Int8>, _ xd: UnsafePointer<Float>, count: Int) -> Float {
+        var acc: Float = 0
+        let xr = UnsafeRawPointer(xq)
+        for b in 0..<(count / 32) {
+            let block = w + b * 34
+            let wd = HalfFloat.toFloat(block.loadUnaligned(as: UInt16.self))
+            let wq = block.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self)
+            let xv = xr.loadUnaligned(fromByteOffset: b * 32, as: SIMD32<Int8>.self)
+            acc += Float(dotInt8x32(wq, xv)) * (wd * xd[b])
+        }
+        return acc
+    }
+
+    public static func q4_0(_ w: UnsafeRawPointer, _ xq: UnsafePointer<Int8>, _ xd: UnsafePointer<Float>, count: Int) -> Float {
+        var acc: Float = 0
+        let xr = UnsafeRawPointer(xq)
+        let eight = SIMD16<UInt8>(repeating: 8)
+        for b in 0..<(count / 32) {
+            let block = w + b * 18
+            let wd = HalfFloat.toFloat(block.loadUnaligned(as: UInt16.self))
+            let packed = block.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self)
+            let low = SIMD16<Int8>(truncatingIfNeeded: (packed & 0x0F) &- eight)
+            let high = SIMD16<Int8>(truncatingIfNeeded: (packed &>> 4) &- eight)
+            let wq = SIMD32<Int8>(lowHalf: low, highHalf: high)
+            let xv = xr.loadUnaligned(fromByteOffset: b * 32, as: SIMD32<Int8>.self)
+            acc += Float(dotInt8x32(wq, xv)) * (wd * xd[b])
+        }
+        return acc
+    }
+}

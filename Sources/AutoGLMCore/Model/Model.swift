@@ -1,0 +1,74 @@
+/// A loaded model: its config and weights, pointing into the read-only mapping of the
+/// GGUF file, which it keeps alive.
+public final class Model {
+    public let gguf: GGUFFile
+    public let config: ModelConfig
+    public let tokenEmbedding: WeightMatrix   // [vocab × d_model]
+    public let outputNorm: UnsafePointer<Float>
+    public let output: WeightMatrix           // [vocab × d_model]; the embedding when tied
+    public let layers: [LayerWeights]
+    /// RoPE inverse frequencies θ_i = base^(−2i/n_rot) / factor_i, for i < n_rot/2.
+    public let ropeInverseFrequencies: [Double]
+
+    public convenience init(path: String) throws(CoreError) {
+        try self.init(gguf: try GGUFFile(path: path))
+    }
+
+    public init(gguf: GGUFFile) throws(CoreError) {
+        self.gguf = gguf
+        let c = try ModelConfig(gguf: gguf)
+        config = c
+        let w = WeightLoader(gguf: gguf)
+        let d = c.embeddingLength
+
+        tokenEmbedding = try w.matrix("token_embd.weight", rows: c.vocabularySize, cols: d)
+        outputNorm = try w.vector("output_norm.weight", count: d)
+        output = try w.optionalMatrix("output.weight", rows: c.vocabularySize, cols: d) ?? tokenEmbedding
+
+        let fusedGateUp = c.family == .glm || c.family == .glm4
+        let hasBias = c.family == .qwen2 || c.family == .glm
+        var layers: [LayerWeights] = []
+        for i in 0..<c.layerCount {
+            let p = "blk.\(i)."
+            let layer = LayerWeights(
+                attentionNorm: try w.vector(p + "attn_norm.weight", count: d),
+                wq: try w.matrix(p + "attn_q.weight", rows: c.qDim, cols: d),
+                wk: try w.matrix(p + "attn_k.weight", rows: c.kvDim, cols: d),
+                wv: try w.matrix(p + "attn_v.weight", rows: c.kvDim, cols: d),
+                bq: hasBias ? try w.vector(p + "attn_q.bias", count: c.qDim) : try w.optionalVector(p + "attn_q.bias", count: c.qDim),
+                bk: hasBias ? try w.vector(p + "attn_k.bias", count: c.kvDim) : try w.optionalVector(p + "attn_k.bias", count: c.kvDim),
+                bv: hasBias ? try w.vector(p + "attn_v.bias", count: c.kvDim) : try w.optionalVector(p + "attn_v.bias", count: c.kvDim),
+                wo: try w.matrix(p + "attn_output.weight", rows: d, cols: c.qDim),
+                postAttentionNorm: c.family == .glm4 ? try w.vector(p + "post_attention_norm.weight", count: d) : nil,
+                ffnNorm: try w.vector(p + "ffn_norm.weight", count: d),
+                wGate: fusedGateUp ? nil : try w.matrix(p + "ffn_gate.weight", rows: c.feedForwardLength, cols: d),
+                wUp: try w.matrix(p + "ffn_up.weight", rows: (fusedGateUp ? 2 : 1) * c.feedForwardLength, cols: d),
+                wDown: try w.matrix(p + "ffn_down.weight", rows: d, cols: c.feedForwardLength),
+                postFfnNorm: c.family == .glm4 ? try w.vector(p + "post_ffw_norm.weight", count: d) : nil
+            )
+            layers.append(layer)
+        }
+        self.layers = layers
+
+        // Llama-3 rope scaling arrives as per-frequency divisors in `rope_freqs.weight`.
+        let pairs = c.ropeDimensions / 2
+        let factors = try w.optionalVector("rope_freqs.weight", count: pairs)
+        var inv: [Double] = []
+        for i in 0..<pairs {
+            var f = DeterministicMath.powDouble(c.ropeBase, -Double(2 * i) / Double(c.ropeDimensions))
+            if let factors { f /= Double(factors[i]) }
+            inv.append(f / c.ropeLinearScale)
+        }
+        ropeInverseFrequencies = inv
+    }
+
+    /// Bytes of weights the forward pass reads (mapped, not copied).
+    public var weightsBytes: Int {
+        var total = tokenEmbedding.byteCount + (output.data == tokenEmbedding.data ? 0 : output.byteCount)
+        for l in layers {
+            total += l.wq.byteCount + l.wk.byteCount + l.wv.byteCount + l.wo.byteCount
+            total += (l.wGate?.byteCount ?? 0) + l.wUp.byteCount + l.wDown.byteCount
+        }
+        return total
+    }
+}

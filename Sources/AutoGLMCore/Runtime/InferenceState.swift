@@ -1,0 +1,68 @@
+/// Everything one forward pass works in: the model, the arena carved by the memory plan,
+/// the KV cache inside it, and the kernels. Built once at start-up; the forward pass
+/// only reads and writes these buffers and allocates nothing.
+public final class InferenceState {
+    public let model: Model
+    public let plan: MemoryPlan
+    public let arena: Arena
+    public let kernels: LinearKernels
+
+    // Activations, each [rows × width] row-major (widths in the plan).
+    let x: UnsafeMutablePointer<Float>
+    let xb: UnsafeMutablePointer<Float>
+    let postNormOut: UnsafeMutablePointer<Float>
+    let q: UnsafeMutablePointer<Float>
+    let k: UnsafeMutablePointer<Float>
+    let v: UnsafeMutablePointer<Float>
+    let attentionOut: UnsafeMutablePointer<Float>
+    let hb: UnsafeMutablePointer<Float>
+    let hb2: UnsafeMutablePointer<Float>
+    let ropeCosSin: UnsafeMutablePointer<Float>
+    let scores: UnsafeMutablePointer<Float>
+    public let logits: UnsafeMutablePointer<Float>
+    let scratch: ActivationScratch
+    let kvBase: UnsafeMutableRawPointer
+
+    public init(model: Model, limits: RuntimeLimits, backend: Backend) throws(CoreError) {
+        self.model = model
+        let plan = try MemoryPlan(config: model.config, weightsBytes: model.weightsBytes, limits: limits)
+        self.plan = plan
+        let arena = try Arena(plan: plan)
+        self.arena = arena
+        kernels = LinearKernels(backend: backend, pool: try ThreadPool(threads: limits.threads))
+        x = arena.floats("residual x")
+        xb = arena.floats("normed xb")
+        postNormOut = arena.floats("post-norm out")
+        q = arena.floats("query q")
+        k = arena.floats("key k")
+        v = arena.floats("value v")
+        attentionOut = arena.floats("attention out")
+        hb = arena.floats("gate|up hb")
+        hb2 = arena.floats("ffn hidden hb2")
+        ropeCosSin = arena.floats("rope cos|sin")
+        scores = arena.floats("attention scores")
+        logits = arena.floats("logits")
+        let quantEntry = plan.entry("quantized activations")
+        scratch = ActivationScratch(values: arena.raw("quantized activations").assumingMemoryBound(to: Int8.self),
+                                    scales: arena.floats("activation scales"),
+                                    capacity: quantEntry.bytes)
+        kvBase = arena.raw("KV cache")
+    }
+
+    public var config: ModelConfig { model.config }
+    public var limits: RuntimeLimits { plan.limits }
+
+    /// Runs `tokens` (positions startPosition…) of sequence `sequence` through the model,
+    /// appending their K/V to the cache, and leaves the logits of the last token in
+    /// `logits[sequence × vocab …]`. Tokens must be < vocab and fit the context; callers
+    /// validate (Generator does).
+    public func forward(tokens: UnsafeBufferPointer<Int32>, startPosition: Int, sequence: Int = 0) {
+        precondition(tokens.count >= 1 && tokens.count <= plan.rows, "chunk larger than the memory plan")
+        precondition(startPosition + tokens.count <= limits.maxContext, "context overflow")
+        switch config.family {
+        case .llama: forwardLlama(tokens: tokens, startPosition: startPosition, sequence: sequence)
+        case .qwen2: forwardQwen2(tokens: tokens, startPosition: startPosition, sequence: sequence)
+        case .glm, .glm4: forwardGLM(tokens: tokens, startPosition: startPosition, sequence: sequence)
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Testing
+@testable import AutoGLMCore
+
+/// Every kernel against the scalar reference on random shapes, odd sizes included.
+/// The vector kernels promise the reference's exact arithmetic, so the check is bit equality.
+@Suite struct KernelTests {
+    /// Deterministic xorshift so failures reproduce.
+    struct Random {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return state
+        }
+        mutating func float(_ scale: Float = 1) -> Float {
+            (Float(next() >> 40) / Float(1 << 24) * 2 - 1) * scale
+        }
+    }
+
+    /// Random row-major weights of `type`, rows × cols, as raw bytes.
+    static func randomWeights(_ type: TensorType, rows: Int, cols: Int, _ rng: inout Random) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for _ in 0..<rows {
+            switch type {
+            case .f32:
+                for _ in 0..<cols { withUnsafeBytes(of: rng.float().bitPattern.littleEndian) { bytes += $0 } }
+            case .f16:
+                for _ in 0..<cols { withUnsafeBytes(of: HalfFloat.fromFloat(rng.float()).littleEndian) { bytes += $0 } }
+            case .bf16:
+                for _ in 0..<cols { withUnsafeBytes(of: UInt16(rng.float().bitPattern >> 16).littleEndian) { bytes += $0 } }
+            case .q8_0:
+                for _ in 0..<(cols / 32) {
+                    withUnsafeBytes(of: HalfFloat.fromFloat(abs(rng.float(0.05)) + 0.001).littleEndian) { bytes += $0 }
+                    for _ in 0..<32 { bytes.append(UInt8(truncatingIfNeeded: rng.next())) }
+                }
+            case .q4_0:
+                for _ in 0..<(cols / 32) {
+                    withUnsafeBytes(of: HalfFloat.fromFloat(abs(rng.float(0.05)) + 0.001).littleEndian) { bytes += $0 }
+                    for _ in 0..<16 { bytes.append(UInt8(truncatingIfNeeded: rng.next())) }
+                }
+            }
+        }
+        return bytes
+    }
+
+    static func matmul(_ type: TensorType, rows: Int, cols: Int, tokens: Int, backend: Backend, threads: Int, seed: UInt64) throws -> [Float] {
+        var rng = Random(state: seed)
+        let weights = randomWeights(type, rows: rows, cols: cols, &rng)
+        let x = (0..<(tokens * cols)).map { _ in rng.float(3) }
+        var out = [Float](repeating: .nan, count: tokens * rows)
+        var qValues = [Int8](repeating: 0, count: tokens * cols)
+        var qScales = [Float](repeating: 0, count: tokens * cols / 32 + 1)
+        let kernels = LinearKernels(backend: backend, pool: try ThreadPool(threads: threads))
+        weights.withUnsafeBytes { w in
+            let matrix = WeightMatrix(name: "w", type: type, rows: rows, cols: cols, data: w.baseAddress!)
+            qValues.withUnsafeMutableBufferPointer { qv in
+                qScales.withUnsafeMutableBufferPointer { qs in
+                    let scratch = ActivationScratch(values: qv.baseAddress!, scales: qs.baseAddress!, capacity: qv.count)
+                    out.withUnsafeMutableBufferPointer { o in
+                        kernels.matmul(matrix, x: x, xStride: cols, tokens: tokens, out: o.baseAddress!, outStride: rows, scratch: scratch)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    static let shapes: [(rows: Int, cols: Int, tokens: Int)] = [(1, 32, 1), (7, 96, 3), (33, 160, 2), (64, 512, 5), (5, 2048, 1)]
+
+    @Test(arguments: TensorType.allCases)
+    func vectorKernelsEqualReferenceBitForBit(type: TensorType) throws {
+        var oddShapes = Self.shapes
+        if type.blockSize == 1 { oddShapes += [(3, 7, 2), (9, 45, 3), (2, 1, 1), (11, 200, 4)] }
+        for (i, s) in oddShapes.enumerated() {
+            let seed = UInt64(0x9E37_79B9 + i * 7919)
+            let reference = try Self.matmul(type, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .reference, threads: 1, seed: seed)
+            let vector = try Self.matmul(type, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .emulation, threads: 1, seed: seed)
+            #expect(reference.map(\.bitPattern) == vector.map(\.bitPattern), "\(type.name) \(s)")
+            #expect(!reference.contains { $0.isNaN })
+        }
+    }
+
+    /// Float kernels against a Double-precision dot: the lane scheme must still be a dot product.
+    @Test func floatKernelIsADotProduct() throws {
+        var rng = Random(state: 42)
+        let cols = 77
+        let w = (0..<cols).map { _ in rng.float() }
+        let x = (0..<cols).map { _ in rng.float() }
+        var exact = 0.0
+        for i in 0..<cols { exact += Double(w[i]) * Double(x[i]) }
+        let ours = w.withUnsafeBytes { ReferenceDot.floatWeights(.f32, $0.baseAddress!, x, count: cols) }
+        #expect(abs(Double(ours) - exact) < 1e-5)
+    }
+
+    /// Q8_0 against dequantize-then-multiply: the only gap is activation quantization,
+    /// at most half a step (amax/254) per element.
+    @Test func q8KernelMatchesDequantizedProductWithinActivationRounding() throws {
+        var rng = Random(state: 7)
+        let cols = 256
+        let weights = Self.randomWeights(.q8_0, rows: 1, cols: cols, &rng)
+        let x = (0..<cols).map { _ in rng.float(2) }
+        var dequantized = [Float](repeating: 0, count: cols)
+        weights.withUnsafeBytes { dequantize(type: .q8_0, $0.baseAddress!, count: cols, into: &dequantized) }
+        var exact = 0.0
+        var bound = 0.0
+        for b in 0..<(cols / 32) {
+            let amax = x[(b * 32)..<(b * 32 + 32)].map { abs($0) }.max()!
+            for j in (b * 32)..<(b * 32 + 32) {
+                exact += Double(dequantized[j]) * Double(x[j])
+                bound += abs(Double(dequantized[j])) * Double(amax) / 254
+            }
+        }
+        var qv = [Int8](repeating: 0, count: cols)
+        var qs = [Float](repeating: 0, count: cols / 32)
+        ActivationQuantization.quantizeRow(x, count: cols, values: &qv, scales: &qs)
+        let value = weights.withUnsafeBytes { ReferenceDot.q8_0($0.baseAddress!, qv, qs, count: cols) }
+        #expect(abs(Double(value) - exact) <= bound + 1e-4, "|Δ| = \(abs(Double(value) - exact)), bound \(bound)")
+    }
+
+    @Test(arguments: [TensorType.f32, .q8_0])
+    func resultsDoNotDependOnThreadCount(type: TensorType) throws {
+        let one = try Self.matmul(type, rows: 37, cols: 96, tokens: 3, backend: .emulation, threads: 1, seed: 5)
+        for threads in [2, 3, 4] {
+            let many = try Self.matmul(type, rows: 37, cols: 96, tokens: 3, backend: .emulation, threads: threads, seed: 5)
+            #expect(one.map(\.bitPattern) == many.map(\.bitPattern), "\(threads) threads")
+        }
+    }
+
+    @Test func halfFloatRoundTripsEveryHalf() {
+        for bits in UInt16.min...UInt16.max {
+            let f = HalfFloat.toFloat(bits)
+            if f.isNaN { continue }
+            #expect(HalfFloat.fromFloat(f) == bits)
+        }
+        #expect(HalfFloat.fromFloat(65520) == 0x7C00)     // rounds to +inf
+        #expect(HalfFloat.fromFloat(1.0009765625 + 0.00048828125) == 0x3C02)  // tie → even
+    }
+}
