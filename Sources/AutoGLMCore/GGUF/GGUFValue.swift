@@ -37,6 +37,7 @@ public enum GGUFValue: Equatable {
         switch self {
         case .float(let v): return v
         case .int(let v): return Double(v)
+        case .uint64(let v): return Double(v)
         default: return nil
         }
     }
