@@ -242,6 +242,13 @@ struct GGUFFixture: Sendable, CustomTestStringConvertible {
         }
     }
 
+    @Test func summaryIsOneEscapedLine() {
+        #expect(GGUFValue.string("a\nb\u{1B}[2J\"").summary == "\"a\\nb\\x1b[2J\\\"\"")
+        let long = GGUFValue.string(String(repeating: "é", count: 100)).summary
+        #expect(long == "\"" + String(repeating: "é", count: 60) + "…\"")
+        #expect(GGUFValue.array(.int32, (1...6).map { .int($0) }).summary == "[i32 × 6] [1, 2, 3, 4, …]")
+    }
+
     @Test func bigEndianVersionIsExplained() {
         #expect(GGUFError.unsupportedVersion(found: UInt32(3).byteSwapped).message.contains("big-endian"))
         #expect(!GGUFError.unsupportedVersion(found: 1).message.contains("big-endian"))
