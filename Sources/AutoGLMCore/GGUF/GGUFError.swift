@@ -27,7 +27,10 @@ public enum GGUFError: Error, Equatable {
         case .badMagic(let found):
             return "not a GGUF file: magic 0x\(hex(UInt64(found))) (expected 0x46554747 'GGUF')"
         case .unsupportedVersion(let v):
-            return "unsupported GGUF version \(v) (supported: 2, 3)"
+            // A big-endian GGUF's version reads byte-swapped on a little-endian host.
+            let swapped = v.byteSwapped
+            let hint = swapped == 2 || swapped == 3 ? "; this looks like a big-endian file" : ""
+            return "unsupported GGUF version \(v) (supported: 2, 3\(hint))"
         case .countTooLarge(let field, let value, let limit):
             return "\(field) is \(value), over the limit \(limit)"
         case .unknownValueType(let key, let type):
@@ -41,9 +44,9 @@ public enum GGUFError: Error, Equatable {
         case .badAlignment(let value):
             return "general.alignment \(value) is not a power of two between 1 and 65536"
         case .tooManyDimensions(let t, let d, let limit):
-            return "tensor '\(t)' has \(d) dimensions (limit \(limit))"
+            return "tensor '\(t)' has \(d) dimensions (supported: 1 to \(limit))"
         case .zeroOrHugeDimension(let t, let i, let v):
-            return "tensor '\(t)' dimension \(i) is \(v)"
+            return "tensor '\(t)' dimension \(i) is \(v) (supported: 1 to \(GGUFLimits.maxDimension))"
         case .shapeOverflow(let t):
             return "tensor '\(t)' shape's element or byte count overflows"
         case .unknownTensorType(let t, let type):

@@ -1,23 +1,6 @@
-/// One tensor as described by the GGUF header. `shape` is in ggml order: shape[0] is
-/// the innermost (contiguous) dimension, so a [rows × cols] matrix has shape [cols, rows].
-public struct GGUFTensorInfo: Equatable {
-    public let name: String
-    public let shape: [Int]
-    public let type: TensorType
-    /// Offset from the start of the data section.
-    public let offset: Int
-    public let byteCount: Int
-
-    public var elementCount: Int { shape.reduce(1, *) }
-    /// Elements in one row (the innermost dimension).
-    public var rowElements: Int { shape.first ?? 1 }
-    /// Number of rows: the product of every outer dimension.
-    public var rowCount: Int { shape.dropFirst().reduce(1, *) }
-}
-
 /// A parsed GGUF v2/v3 file over a read-only mapping. Tensor data is never copied:
 /// `data(for:)` points into the mapping. Every count, length, offset and shape in the
-/// header is checked against the file before use.
+/// header is checked against the file before use; a bad file gives a GGUFError.
 public final class GGUFFile {
     public let file: MappedFile
     public let version: UInt32
@@ -27,10 +10,13 @@ public final class GGUFFile {
     public let tensors: [GGUFTensorInfo]
     public let tensorIndex: [String: Int]
     public let alignment: Int
-    /// Absolute offset of the tensor data section.
+    /// Absolute offset of the tensor data section (never past the end of the file).
     public let dataOffset: Int
+    /// Bytes from `dataOffset` to the end of the file; every tensor lies inside them.
+    public let dataSectionBytes: Int
 
     public static let magic: UInt32 = 0x4655_4747  // "GGUF" little-endian
+    public static let alignmentKey = "general.alignment"
 
     public convenience init(path: String) throws(CoreError) {
         try self.init(file: try MappedFile(path: path))
@@ -43,86 +29,85 @@ public final class GGUFFile {
         let magic = try r.u32("magic")
         guard magic == GGUFFile.magic else { throw .gguf(.badMagic(found: magic)) }
         version = try r.u32("version")
+        // v1 used 32-bit counts and lengths; v2 and v3 share this layout (v3 only adds big-endian files,
+        // whose version reads byte-swapped here and is rejected).
         guard version == 2 || version == 3 else { throw .gguf(.unsupportedVersion(found: version)) }
 
+        // Both counts are read before either is judged, so a file cut inside them is "truncated".
         let tensorCount = try r.u64("tensor_count")
-        // A tensor info takes at least 8 (name length) + 4 (n_dims) + 4 (type) + 8 (offset) bytes.
-        try GGUFFile.checkCount(tensorCount, field: "tensor_count", limit: GGUFLimits.maxTensorCount,
-                                minBytesEach: 24, remaining: r.remaining)
         let kvCount = try r.u64("metadata_kv_count")
-        // A key/value takes at least 8 (key length) + 4 (type) + 1 (smallest value) bytes.
-        try GGUFFile.checkCount(kvCount, field: "metadata_kv_count", limit: GGUFLimits.maxMetadataCount,
-                                minBytesEach: 13, remaining: r.remaining)
+        try checkCount(tensorCount, field: "tensor_count", limit: GGUFLimits.maxTensorCount,
+                       minBytesEach: GGUFLimits.minTensorInfoBytes, remaining: r.remaining)
+        try checkCount(kvCount, field: "metadata_kv_count", limit: GGUFLimits.maxMetadataCount,
+                       minBytesEach: GGUFLimits.minKeyValueBytes, remaining: r.remaining)
 
+        // Both counts are now bounded by maxTensorCount / maxMetadataCount: Int() is safe.
         var keys: [String] = []
         var meta: [String: GGUFValue] = [:]
         keys.reserveCapacity(Int(kvCount))
+        var values = GGUFValueReader()
         for i in 0..<Int(kvCount) {
-            let key = try r.string("metadata[\(i)].key")
+            let key = try r.string("metadata[\(i)].key", limit: GGUFLimits.maxKeyBytes)
             let rawType = try r.u32("metadata '\(key)' type")
-            let value = try GGUFFile.readValue(&r, rawType: rawType, key: key, depth: 0)
+            let value = try values.read(&r, rawType: rawType, key: key, depth: 0)
             guard meta[key] == nil else { throw .gguf(.duplicateKey(key: key)) }
             meta[key] = value
             keys.append(key)
         }
         metadataKeys = keys
         metadata = meta
-
-        var align = GGUFLimits.defaultAlignment
-        if let a = meta["general.alignment"] {
-            guard let v = a.asInt, v > 0, UInt64(v) <= GGUFLimits.maxAlignment, v & (v - 1) == 0 else {
-                var raw: UInt64 = 0
-                if case .int(let i) = a { raw = UInt64(bitPattern: i) }
-                if case .uint64(let u) = a { raw = u }
-                throw .gguf(.badAlignment(value: raw))
-            }
-            align = v
-        }
+        let align = try GGUFFile.alignment(in: meta)
         alignment = align
 
-        var infos: [GGUFTensorInfo] = []
+        var raw: [GGUFRawTensorInfo] = []
         var index: [String: Int] = [:]
-        infos.reserveCapacity(Int(tensorCount))
+        raw.reserveCapacity(Int(tensorCount))
         for i in 0..<Int(tensorCount) {
-            let info = try GGUFFile.readTensorInfo(&r, position: i)
+            let info = try GGUFRawTensorInfo.read(&r, position: i)
             guard index[info.name] == nil else { throw .gguf(.duplicateTensor(name: info.name)) }
-            index[info.name] = infos.count
-            infos.append(info)
+            index[info.name] = raw.count
+            raw.append(info)
         }
 
-        // The data section starts at the next multiple of the alignment.
+        // The data section starts at the next multiple of the alignment. headerEnd <= file.count
+        // and align <= maxAlignment, so this cannot overflow.
         let headerEnd = r.offset
         let padded = (headerEnd + align - 1) / align * align
-        dataOffset = padded
-        let dataBytes = max(0, file.count - padded)
-        if !infos.isEmpty && padded > file.count {
-            throw .gguf(.truncated(field: "tensor data section", offset: headerEnd,
-                                   needed: padded - headerEnd, fileSize: file.count))
-        }
-        for info in infos {
-            guard info.offset % align == 0 else {
-                throw .gguf(.misalignedTensorData(tensor: info.name, offset: UInt64(info.offset), alignment: align))
+        if padded > file.count {
+            // Every tensor has at least one byte, so with tensors the padding must be there.
+            // A tensor-less file (vocab only) may end right after its header: its data
+            // section is then empty, and dataOffset stays inside the file.
+            guard raw.isEmpty else {
+                throw .gguf(.truncated(field: "padding before the tensor data section", offset: headerEnd,
+                                       needed: padded - headerEnd, fileSize: file.count))
             }
-            let (end, overflow) = info.offset.addingReportingOverflow(info.byteCount)
-            guard !overflow, end <= dataBytes else {
-                throw .gguf(.tensorOutOfBounds(tensor: info.name, offset: UInt64(info.offset),
-                                               bytes: info.byteCount, dataSectionBytes: dataBytes))
-            }
+            dataOffset = file.count
+        } else {
+            dataOffset = padded
         }
-        // Overlapping tensors would let one weight silently alias another.
-        let byOffset = infos.sorted { $0.offset < $1.offset }
-        if byOffset.count > 1 {
-            for i in 1..<byOffset.count where byOffset[i - 1].offset + byOffset[i - 1].byteCount > byOffset[i].offset {
-                throw .gguf(.overlappingTensors(first: byOffset[i - 1].name, second: byOffset[i].name))
-            }
+        dataSectionBytes = file.count - dataOffset
+
+        var infos: [GGUFTensorInfo] = []
+        infos.reserveCapacity(raw.count)
+        for info in raw {
+            infos.append(try info.validated(alignment: align, dataSectionBytes: dataSectionBytes))
         }
+        try GGUFFile.checkNoOverlap(infos)
         tensors = infos
         tensorIndex = index
     }
 
     /// Pointer to a tensor's bytes inside the mapping (validated at parse time).
     public func data(for tensor: GGUFTensorInfo) -> UnsafeRawPointer {
-        file.base + dataOffset + tensor.offset
+        // An info from another file could point anywhere; that is a caller bug, not bad input.
+        precondition(tensor.offset >= 0 && tensor.byteCount <= dataSectionBytes - tensor.offset,
+                     "tensor info does not belong to this GGUF file")
+        return file.base + dataOffset + tensor.offset
+    }
+
+    /// A tensor's bytes inside the mapping.
+    public func bytes(for tensor: GGUFTensorInfo) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: data(for: tensor), count: tensor.byteCount)
     }
 
     public func tensor(named name: String) -> GGUFTensorInfo? {
@@ -130,126 +115,30 @@ public final class GGUFFile {
         return tensors[i]
     }
 
-    // MARK: typed metadata accessors
+    // MARK: header checks
 
-    public func int(_ key: String) -> Int? { metadata[key]?.asInt }
-    public func double(_ key: String) -> Double? { metadata[key]?.asDouble }
-    public func string(_ key: String) -> String? { metadata[key]?.asString }
-    public func bool(_ key: String) -> Bool? { metadata[key]?.asBool }
-
-    public func stringArray(_ key: String) throws(CoreError) -> [String]? {
-        guard let v = metadata[key] else { return nil }
-        guard case .array(.string, let values) = v else { throw .gguf(.wrongValueType(key: key, expected: "an array of strings")) }
-        var out: [String] = []
-        out.reserveCapacity(values.count)
-        for case .string(let s) in values { out.append(s) }
-        return out
+    /// general.alignment, when present, must be an integer power of two in 1...maxAlignment.
+    static func alignment(in meta: [String: GGUFValue]) throws(CoreError) -> Int {
+        guard let a = meta[alignmentKey] else { return GGUFLimits.defaultAlignment }
+        let raw: UInt64
+        switch a {
+        case .int(let i): raw = UInt64(bitPattern: i)
+        case .uint64(let u): raw = u
+        default: throw .gguf(.wrongValueType(key: alignmentKey, expected: "an integer"))
+        }
+        guard raw >= 1, raw <= GGUFLimits.maxAlignment, raw & (raw - 1) == 0 else {
+            throw .gguf(.badAlignment(value: raw))
+        }
+        return Int(raw)
     }
 
-    public func intArray(_ key: String) throws(CoreError) -> [Int]? {
-        guard let v = metadata[key] else { return nil }
-        guard case .array(_, let values) = v else { throw .gguf(.wrongValueType(key: key, expected: "an array of integers")) }
-        var out: [Int] = []
-        out.reserveCapacity(values.count)
-        for value in values {
-            guard let i = value.asInt else { throw .gguf(.wrongValueType(key: key, expected: "an array of integers")) }
-            out.append(i)
+    /// Overlapping tensors would let one weight silently alias another. Offsets and
+    /// sizes are inside the data section already, so the sums cannot overflow.
+    static func checkNoOverlap(_ infos: [GGUFTensorInfo]) throws(CoreError) {
+        let byOffset = infos.sorted { $0.offset < $1.offset }
+        guard byOffset.count > 1 else { return }
+        for i in 1..<byOffset.count where byOffset[i - 1].offset + byOffset[i - 1].byteCount > byOffset[i].offset {
+            throw .gguf(.overlappingTensors(first: byOffset[i - 1].name, second: byOffset[i].name))
         }
-        return out
-    }
-
-    public func floatArray(_ key: String) throws(CoreError) -> [Float]? {
-        guard let v = metadata[key] else { return nil }
-        guard case .array(_, let values) = v else { throw .gguf(.wrongValueType(key: key, expected: "an array of numbers")) }
-        var out: [Float] = []
-        out.reserveCapacity(values.count)
-        for value in values {
-            guard let d = value.asDouble else { throw .gguf(.wrongValueType(key: key, expected: "an array of numbers")) }
-            out.append(Float(d))
-        }
-        return out
-    }
-
-    // MARK: parsing
-
-    static func checkCount(_ value: UInt64, field: String, limit: UInt64, minBytesEach: Int, remaining: Int) throws(CoreError) {
-        guard value <= limit else { throw .gguf(.countTooLarge(field: field, value: value, limit: limit)) }
-        let fits = UInt64(max(0, remaining)) / UInt64(minBytesEach)
-        guard value <= fits else {
-            throw .gguf(.countTooLarge(field: field, value: value, limit: fits))
-        }
-    }
-
-    static func readValue(_ r: inout GGUFByteReader, rawType: UInt32, key: String, depth: Int) throws(CoreError) -> GGUFValue {
-        guard let type = GGUFValueType(rawValue: rawType) else { throw .gguf(.unknownValueType(key: key, type: rawType)) }
-        switch type {
-        case .uint8: return .int(Int64(try r.u8(key)))
-        case .int8: return .int(Int64(Int8(bitPattern: try r.u8(key))))
-        case .uint16: return .int(Int64(try r.u16(key)))
-        case .int16: return .int(Int64(Int16(bitPattern: try r.u16(key))))
-        case .uint32: return .int(Int64(try r.u32(key)))
-        case .int32: return .int(Int64(Int32(bitPattern: try r.u32(key))))
-        case .uint64:
-            let v = try r.u64(key)
-            return v <= UInt64(Int64.max) ? .int(Int64(v)) : .uint64(v)
-        case .int64: return .int(Int64(bitPattern: try r.u64(key)))
-        case .float32: return .float(Double(Float(bitPattern: try r.u32(key))))
-        case .float64: return .float(Double(bitPattern: try r.u64(key)))
-        case .bool:
-            let b = try r.u8(key)
-            guard b <= 1 else { throw .gguf(.wrongValueType(key: key, expected: "a bool (0 or 1)")) }
-            return .bool(b == 1)
-        case .string: return .string(try r.string(key))
-        case .array:
-            guard depth < GGUFLimits.maxArrayNesting else { throw .gguf(.nestedArrayTooDeep(key: key, depth: depth + 1)) }
-            let rawElement = try r.u32(key + " element type")
-            guard let elementType = GGUFValueType(rawValue: rawElement) else {
-                throw .gguf(.unknownValueType(key: key, type: rawElement))
-            }
-            let count = try r.u64(key + " count")
-            // Strings and arrays take at least their 8-byte length each.
-            let minBytes = elementType.scalarBytes ?? (elementType == .array ? 12 : 8)
-            try checkCount(count, field: key + " count", limit: GGUFLimits.maxArrayElements,
-                           minBytesEach: minBytes, remaining: r.remaining)
-            var values: [GGUFValue] = []
-            values.reserveCapacity(Int(count))
-            for _ in 0..<Int(count) {
-                values.append(try readValue(&r, rawType: rawElement, key: key, depth: depth + 1))
-            }
-            return .array(elementType, values)
-        }
-    }
-
-    static func readTensorInfo(_ r: inout GGUFByteReader, position: Int) throws(CoreError) -> GGUFTensorInfo {
-        let name = try r.string("tensor[\(position)].name")
-        let nDims = try r.u32("tensor '\(name)' n_dims")
-        guard nDims >= 1, Int(nDims) <= GGUFLimits.maxDimensions else {
-            throw .gguf(.tooManyDimensions(tensor: name, dimensions: nDims, limit: GGUFLimits.maxDimensions))
-        }
-        var shape: [Int] = []
-        var elements = 1
-        for d in 0..<Int(nDims) {
-            let dim = try r.u64("tensor '\(name)' dimension \(d)")
-            guard dim >= 1, dim <= GGUFLimits.maxDimension else {
-                throw .gguf(.zeroOrHugeDimension(tensor: name, index: d, value: dim))
-            }
-            let (p, overflow) = elements.multipliedReportingOverflow(by: Int(dim))
-            guard !overflow else { throw .gguf(.shapeOverflow(tensor: name)) }
-            elements = p
-            shape.append(Int(dim))
-        }
-        let rawType = try r.u32("tensor '\(name)' type")
-        guard let type = TensorType(rawValue: rawType) else { throw .gguf(.unknownTensorType(tensor: name, type: rawType)) }
-        let offset = try r.u64("tensor '\(name)' offset")
-        guard offset <= UInt64(Int.max) else {
-            throw .gguf(.tensorOutOfBounds(tensor: name, offset: offset, bytes: 0, dataSectionBytes: 0))
-        }
-        guard shape[0] % type.blockSize == 0 else {
-            throw .gguf(.rowNotBlockAligned(tensor: name, rowElements: shape[0], blockSize: type.blockSize))
-        }
-        guard let rowBytes = type.rowBytes(elements: shape[0]) else { throw .gguf(.shapeOverflow(tensor: name)) }
-        let (bytes, overflow) = rowBytes.multipliedReportingOverflow(by: elements / shape[0])
-        guard !overflow else { throw .gguf(.shapeOverflow(tensor: name)) }
-        return GGUFTensorInfo(name: name, shape: shape, type: type, offset: Int(offset), byteCount: bytes)
     }
 }

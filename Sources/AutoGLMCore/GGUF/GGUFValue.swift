@@ -37,6 +37,7 @@ public enum GGUFValue: Equatable {
         switch self {
         case .float(let v): return v
         case .int(let v): return Double(v)
+        case .uint64(let v): return Double(v)
         default: return nil
         }
     }
@@ -63,9 +64,7 @@ public enum GGUFValue: Equatable {
         case .uint64(let v): return "\(v)"
         case .float(let v): return formatDouble(v)
         case .bool(let b): return b ? "true" : "false"
-        case .string(let s):
-            let utf8 = Array(s.utf8)
-            return utf8.count > 60 ? "\"" + String(decoding: utf8[0..<60], as: UTF8.self) + "…\"" : "\"" + s + "\""
+        case .string(let s): return summarize(s)
         case .array(let t, let values):
             var parts: [String] = []
             for v in values.prefix(4) { parts.append(v.summary) }
@@ -73,6 +72,29 @@ public enum GGUFValue: Equatable {
             return "[\(typeName(t)) × \(values.count)] [" + parts.joined(separator: ", ") + more + "]"
         }
     }
+}
+
+/// Characters of a string shown in a summary; chat templates run to kilobytes.
+let summaryStringCharacters = 60
+
+/// A quoted one-line preview: control characters escaped (a template's newlines would
+/// break the line, and a file's escape sequences must not reach the terminal).
+func summarize(_ s: String) -> String {
+    var out = "\""
+    var shown = 0
+    for scalar in s.unicodeScalars {
+        if shown == summaryStringCharacters { return out + "…\"" }
+        switch scalar {
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += "\\x" + hex(UInt64(scalar.value))
+        default: out.unicodeScalars.append(scalar)
+        }
+        shown += 1
+    }
+    return out + "\""
 }
 
 func typeName(_ t: GGUFValueType) -> String {

@@ -1,0 +1,320 @@
+#!/usr/bin/env python3
+"""Writes handcrafted bad (and a few valid edge-case) GGUF files for the reader tests.
+
+Output: Tests/Fixtures/bad-gguf/*.gguf and Tests/Fixtures/bad-gguf/manifest.json, which
+maps each file name to what GGUFFile must do with it:
+  - a GGUFError case name ("truncated", "countTooLarge", ...): parsing throws
+    CoreError.gguf of that case;
+  - "valid": parsing succeeds;
+  - "model.<case>" (e.g. "model.missingTensor"): a valid GGUF that the model loader
+    must reject with that ModelError case.
+
+Rerun from the repository root after changing the fixtures (output is deterministic):
+    python3 tools/make_bad_gguf.py
+Plain Python 3, no packages: every byte is packed by hand with struct, so a fixture
+can say exactly which field is wrong. Tests: Tests/AutoGLMCoreTests/GGUFReaderTests.swift.
+"""
+
+import json
+import os
+import struct
+
+OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures", "bad-gguf")
+
+# Metadata value types (gguf_type).
+U8, I8, U16, I16, U32, I32, F32V, BOOL, STR, ARR, U64, I64, F64 = range(13)
+# Tensor types (ggml_type) the reader supports.
+F32, F16, Q4_0, Q8_0, BF16 = 0, 1, 2, 8, 30
+Q4_K = 12  # a real ggml type the reader does not support
+BLOCK = {F32: (1, 4), F16: (1, 2), BF16: (1, 2), Q8_0: (32, 34), Q4_0: (32, 18)}
+
+DEFAULT_ALIGNMENT = 32
+UINT64_MAX = (1 << 64) - 1
+INT64_MAX = (1 << 63) - 1
+MAX_DIMENSION = 1 << 40  # GGUFLimits.maxDimension
+
+
+# ---- byte packing ---------------------------------------------------------------------
+
+def u32(v): return struct.pack("<I", v)
+def u64(v): return struct.pack("<Q", v)
+
+
+def gstr(s, length=None):
+    """A GGUF string; `length` overrides the stored length (to lie about it)."""
+    b = s.encode() if isinstance(s, str) else s
+    return u64(len(b) if length is None else length) + b
+
+
+def scalar(vtype, v):
+    fmt = {U8: "<B", I8: "<b", U16: "<H", I16: "<h", U32: "<I", I32: "<i", F32V: "<f",
+           BOOL: "<B", U64: "<Q", I64: "<q", F64: "<d"}[vtype]
+    return struct.pack(fmt, v)
+
+
+def value(vtype, v):
+    """Payload of a value (without its type tag). Arrays are (element_type, [items])."""
+    if vtype == STR:
+        return gstr(v)
+    if vtype == ARR:
+        etype, items = v
+        return u32(etype) + u64(len(items)) + b"".join(value(etype, x) for x in items)
+    return scalar(vtype, v)
+
+
+def kv(key, vtype, v):
+    return gstr(key) + u32(vtype) + value(vtype, v)
+
+
+def tinfo(name, shape, ttype, offset, n_dims=None):
+    n = len(shape) if n_dims is None else n_dims
+    return gstr(name) + u32(n) + b"".join(u64(d) for d in shape) + u32(ttype) + u64(offset)
+
+
+def header(n_tensors, n_kv, magic=b"GGUF", version=3):
+    return magic + u32(version) + u64(n_tensors) + u64(n_kv)
+
+
+def pad_to(n, alignment):
+    return (n + alignment - 1) // alignment * alignment
+
+
+def tensor_bytes(shape, ttype):
+    block, size = BLOCK[ttype]
+    rows = 1
+    for d in shape[1:]:
+        rows *= d
+    return shape[0] // block * size * rows
+
+
+def assemble(kvs, infos, data, n_tensors=None, n_kv=None, alignment=DEFAULT_ALIGNMENT, pad=True):
+    """Header + metadata + tensor infos, padding to `alignment`, then `data`."""
+    head = header(len(infos) if n_tensors is None else n_tensors,
+                  len(kvs) if n_kv is None else n_kv) + b"".join(kvs) + b"".join(infos)
+    if pad:
+        head += b"\0" * (pad_to(len(head), alignment) - len(head))
+    return head + data
+
+
+def pattern(n, seed=1):
+    """Deterministic non-zero filler so data bytes are recognisable."""
+    out, x = bytearray(n), seed
+    for i in range(n):
+        x = (x * 1103515245 + 12345) & 0x7FFFFFFF
+        out[i] = (x >> 16) & 0xFF
+    return bytes(out)
+
+
+# ---- the base file every bad variant starts from --------------------------------------
+
+# Long enough that every count check passes before the point where a fixture breaks it.
+BASE_KVS = [
+    kv("general.architecture", STR, "test"),
+    kv("general.name", STR, "Open-AutoGLM bad-gguf base fixture"),
+    kv("test.count", U32, 7),
+    kv("test.tokens", ARR, (STR, ["<s>", "</s>", "hello", "world"])),
+]
+A = ("a", [8], F32)        # 32 bytes at 0
+B = ("b", [32, 2], Q8_0)   # 68 bytes at 32
+BASE_INFOS = [tinfo(*A, 0), tinfo(*B, 32)]
+BASE_DATA = pattern(32 + tensor_bytes(B[1], B[2]))
+
+
+def base(kvs=None, infos=None, data=None, **kw):
+    return assemble(BASE_KVS if kvs is None else kvs, BASE_INFOS if infos is None else infos,
+                    BASE_DATA if data is None else data, **kw)
+
+
+def with_tensor(shape, ttype=F32, offset=0, name="t", n_dims=None):
+    """The base metadata and one tensor, with enough data for a small valid tensor."""
+    return base(infos=[tinfo(name, shape, ttype, offset, n_dims)], data=pattern(64))
+
+
+def header_end():
+    return len(header(2, len(BASE_KVS)) + b"".join(BASE_KVS) + b"".join(BASE_INFOS))
+
+
+def offset_of(marker, occurrence=1):
+    """Offset of the n-th occurrence of `marker` in the base file."""
+    blob, at = base(), -1
+    for _ in range(occurrence):
+        at = blob.index(marker, at + 1)
+    return at
+
+
+# ---- fixtures -------------------------------------------------------------------------
+
+def fixtures():
+    f = {}  # name -> (bytes, expected)
+    whole = base()
+
+    # Truncations, at several points of the layout.
+    f["empty.gguf"] = (b"", "truncated")
+    f["truncated-in-magic.gguf"] = (b"GG", "truncated")
+    f["truncated-in-version.gguf"] = (b"GGUF\x03\x00", "truncated")
+    f["truncated-in-kv-count.gguf"] = (whole[:19], "truncated")
+    f["truncated-mid-key.gguf"] = (whole[:offset_of(b"test.tokens") + 3], "truncated")
+    f["truncated-mid-string-value.gguf"] = (whole[:offset_of(b"world") + 2], "truncated")
+    # Tensor b's name and n_dims, then cut inside its first dimension.
+    b_info = gstr("b") + u32(2)
+    f["truncated-mid-tensor-info.gguf"] = (whole[:offset_of(b_info) + len(b_info) + 4], "truncated")
+    end = header_end()
+    assert pad_to(end, DEFAULT_ALIGNMENT) > end + 1, "base header must need padding"
+    f["truncated-in-padding.gguf"] = (whole[:end + 1], "truncated")
+    data_start = pad_to(end, DEFAULT_ALIGNMENT)
+    f["truncated-mid-tensor-data.gguf"] = (whole[:data_start + 50], "tensorOutOfBounds")
+
+    # Wrong identity.
+    f["bad-magic.gguf"] = (b"GGML" + whole[4:], "badMagic")
+    f["bad-version-1.gguf"] = (whole[:4] + u32(1) + whole[8:], "unsupportedVersion")
+    f["bad-version-big-endian.gguf"] = (whole[:4] + struct.pack(">I", 3) + whole[8:], "unsupportedVersion")
+
+    # Counts and lengths near Int.max / UInt64.max, or past what the file holds.
+    f["tensor-count-uint64-max.gguf"] = (base(n_tensors=UINT64_MAX), "countTooLarge")
+    f["tensor-count-int-max.gguf"] = (base(n_tensors=INT64_MAX), "countTooLarge")
+    f["tensor-count-exceeds-file.gguf"] = (base(n_tensors=1000), "countTooLarge")
+    f["kv-count-uint64-max.gguf"] = (base(n_kv=UINT64_MAX), "countTooLarge")
+    f["kv-count-int-max.gguf"] = (base(n_kv=INT64_MAX), "countTooLarge")
+    arr_head = gstr("test.big") + u32(ARR)
+    f["array-count-uint64-max.gguf"] = (base(kvs=[arr_head + u32(U8) + u64(UINT64_MAX)]), "countTooLarge")
+    f["array-count-int-max-nested.gguf"] = (base(kvs=[arr_head + u32(ARR) + u64(INT64_MAX)]), "countTooLarge")
+    f["array-count-exceeds-file.gguf"] = (base(kvs=[arr_head + u32(U32) + u64(100_000)]), "countTooLarge")
+    f["string-length-uint64-max.gguf"] = (
+        base(kvs=[gstr("test.s") + u32(STR) + u64(UINT64_MAX) + b"abc"]), "countTooLarge")
+    f["key-length-int-max.gguf"] = (base(kvs=[u64(INT64_MAX) + b"key"]), "countTooLarge")
+    f["key-too-long.gguf"] = (base(kvs=[u64(70_000) + b"key"]), "countTooLarge")
+    f["string-length-past-eof.gguf"] = (
+        base(kvs=BASE_KVS + [gstr("test.s") + u32(STR) + u64(100_000) + b"abc"], infos=[], data=b"", pad=False),
+        "truncated")
+    f["tensor-name-too-long.gguf"] = (with_tensor([8], name="n" * 65), "countTooLarge")
+
+    # Types the reader does not know, or values a type cannot hold.
+    f["unknown-value-type.gguf"] = (base(kvs=[gstr("test.x") + u32(13) + u32(0)] + BASE_KVS), "unknownValueType")
+    f["unknown-array-element-type.gguf"] = (
+        base(kvs=[arr_head + u32(0xFFFFFFFF) + u64(0)] + BASE_KVS), "unknownValueType")
+    f["unknown-tensor-type.gguf"] = (with_tensor([256], Q4_K), "unknownTensorType")
+    f["bool-value-2.gguf"] = (base(kvs=[gstr("test.flag") + u32(BOOL) + b"\x02"] + BASE_KVS), "wrongValueType")
+    f["alignment-not-integer.gguf"] = (
+        base(kvs=BASE_KVS + [kv("general.alignment", STR, "32")]), "wrongValueType")
+
+    # Alignment.
+    for label, vtype, v in [("zero", U32, 0), ("three", U32, 3), ("huge", U32, 1 << 31), ("negative", I32, -32)]:
+        f[f"alignment-{label}.gguf"] = (base(kvs=BASE_KVS + [kv("general.alignment", vtype, v)]), "badAlignment")
+
+    # Tensor placement.
+    f["tensor-offset-past-eof.gguf"] = (with_tensor([8], offset=4096), "tensorOutOfBounds")
+    # Above Int64.max: "negative" if read as a signed offset; aligned, so placement is what fails.
+    f["tensor-offset-negative-looking.gguf"] = (with_tensor([8], offset=UINT64_MAX - 31), "tensorOutOfBounds")
+    f["tensor-offset-near-int-max.gguf"] = (with_tensor([8], offset=INT64_MAX - 31), "tensorOutOfBounds")
+    f["tensor-offset-misaligned.gguf"] = (with_tensor([8], offset=4), "misalignedTensorData")
+    f["overlapping-tensors.gguf"] = (base(infos=[tinfo(*A, 0), tinfo("b", [16], F32, 0)]), "overlappingTensors")
+    f["duplicate-tensor-name.gguf"] = (base(infos=[tinfo(*A, 0), tinfo("a", [8], F32, 32)]), "duplicateTensor")
+
+    # Shapes.
+    f["shape-elements-overflow.gguf"] = (with_tensor([MAX_DIMENSION] * 2), "shapeOverflow")
+    f["shape-bytes-overflow.gguf"] = (with_tensor([1 << 31, 1 << 31]), "shapeOverflow")
+    f["zero-dimension.gguf"] = (with_tensor([8, 0]), "zeroOrHugeDimension")
+    f["huge-dimension.gguf"] = (with_tensor([1 << 63]), "zeroOrHugeDimension")
+    f["too-many-dims.gguf"] = (with_tensor([8, 1, 1, 1, 1]), "tooManyDimensions")
+    f["zero-dims.gguf"] = (with_tensor([], n_dims=0), "tooManyDimensions")
+    f["q8_0-row-not-multiple-of-32.gguf"] = (with_tensor([48, 2], Q8_0), "rowNotBlockAligned")
+
+    # Metadata structure.
+    f["duplicate-key.gguf"] = (base(kvs=BASE_KVS + [kv("test.count", U32, 8)]), "duplicateKey")
+    f["nested-array-too-deep.gguf"] = (
+        base(kvs=[kv("test.deep", ARR, (ARR, [(ARR, [(U8, [1])])]))] + BASE_KVS), "nestedArrayTooDeep")
+
+    # Valid edge cases that must parse.
+    f["valid-base.gguf"] = (whole, "valid")
+    # Vocab-only file ending right after its header, without padding: an empty data section.
+    zero_tensors = base(infos=[], data=b"", pad=False)
+    assert len(zero_tensors) % DEFAULT_ALIGNMENT != 0, "must end off the alignment to test the clamp"
+    f["valid-zero-tensors.gguf"] = (zero_tensors, "valid")
+    f["valid-alignment-64.gguf"] = (
+        assemble(BASE_KVS + [kv("general.alignment", U32, 64)], [tinfo(*A, 0), tinfo(*B, 64)],
+                 pattern(64 + tensor_bytes(B[1], B[2])), alignment=64), "valid")
+    f["valid-nested-array.gguf"] = (
+        base(kvs=BASE_KVS + [kv("test.pairs", ARR, (ARR, [(U8, [1, 2]), (STR, ["x"])]))]), "valid")
+
+    f["missing-tensor.gguf"] = (missing_tensor_model(), "model.missingTensor")
+    return f
+
+
+def missing_tensor_model():
+    """A plausible one-layer llama (Q8_0 matrices, F32 norms) without blk.0.attn_q.weight."""
+    vocab, embd, ff, heads = 32, 64, 128, 4
+    tokens = ["<unk>", "<s>", "</s>"] + [f"<0x{i:02X}>" for i in range(vocab - 3)]
+    kvs = [
+        kv("general.architecture", STR, "llama"),
+        kv("general.name", STR, "missing-tensor fixture"),
+        kv("llama.block_count", U32, 1),
+        kv("llama.context_length", U32, 128),
+        kv("llama.embedding_length", U32, embd),
+        kv("llama.feed_forward_length", U32, ff),
+        kv("llama.attention.head_count", U32, heads),
+        kv("llama.attention.head_count_kv", U32, heads),
+        kv("llama.rope.dimension_count", U32, embd // heads),
+        kv("llama.rope.freq_base", F32V, 10000.0),
+        kv("llama.attention.layer_norm_rms_epsilon", F32V, 1e-5),
+        kv("llama.vocab_size", U32, vocab),
+        kv("tokenizer.ggml.model", STR, "llama"),
+        kv("tokenizer.ggml.tokens", ARR, (STR, tokens)),
+        kv("tokenizer.ggml.scores", ARR, (F32V, [0.0] * vocab)),
+        kv("tokenizer.ggml.token_type", ARR, (I32, [2, 3, 3] + [6] * (vocab - 3))),
+        kv("tokenizer.ggml.bos_token_id", U32, 1),
+        kv("tokenizer.ggml.eos_token_id", U32, 2),
+    ]
+    shapes = [
+        ("token_embd.weight", [embd, vocab], Q8_0),
+        ("blk.0.attn_norm.weight", [embd], F32),
+        # blk.0.attn_q.weight deliberately absent.
+        ("blk.0.attn_k.weight", [embd, embd], Q8_0),
+        ("blk.0.attn_v.weight", [embd, embd], Q8_0),
+        ("blk.0.attn_output.weight", [embd, embd], Q8_0),
+        ("blk.0.ffn_norm.weight", [embd], F32),
+        ("blk.0.ffn_gate.weight", [embd, ff], Q8_0),
+        ("blk.0.ffn_up.weight", [embd, ff], Q8_0),
+        ("blk.0.ffn_down.weight", [ff, embd], Q8_0),
+        ("output_norm.weight", [embd], F32),
+        ("output.weight", [embd, vocab], Q8_0),
+    ]
+    infos, data = [], b""
+    for i, (name, shape, ttype) in enumerate(shapes):
+        data += b"\0" * (pad_to(len(data), DEFAULT_ALIGNMENT) - len(data))
+        infos.append(tinfo(name, shape, ttype, len(data)))
+        data += tensor_data(shape, ttype, seed=i + 1)
+    return assemble(kvs, infos, data)
+
+
+def tensor_data(shape, ttype, seed):
+    n = tensor_bytes(shape, ttype)
+    if ttype == F32:  # norm weights: ones
+        return struct.pack(f"<{n // 4}f", *([1.0] * (n // 4)))
+    # Q8_0 blocks: f16 scale 1/64, then 32 small pseudo-random int8 values.
+    quants = pattern(n // 34 * 32, seed)
+    out = bytearray()
+    for b in range(n // 34):
+        out += struct.pack("<e", 1 / 64)
+        out += bytes((q % 33 - 16) & 0xFF for q in quants[b * 32:(b + 1) * 32])
+    return bytes(out)
+
+
+def main():
+    os.makedirs(OUT_DIR, exist_ok=True)
+    for old in os.listdir(OUT_DIR):
+        if old.endswith(".gguf"):
+            os.remove(os.path.join(OUT_DIR, old))
+    manifest = {}
+    for name, (blob, expected) in sorted(fixtures().items()):
+        with open(os.path.join(OUT_DIR, name), "wb") as out:
+            out.write(blob)
+        manifest[name] = expected
+    with open(os.path.join(OUT_DIR, "manifest.json"), "w") as out:
+        json.dump(manifest, out, indent=2, sort_keys=True)
+        out.write("\n")
+    bad = sum(1 for e in manifest.values() if e != "valid" and not e.startswith("model."))
+    print(f"wrote {len(manifest)} files ({bad} bad) to {os.path.relpath(OUT_DIR)}")
+
+
+if __name__ == "__main__":
+    main()
