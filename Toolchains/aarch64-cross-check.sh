@@ -17,6 +17,12 @@
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Fixture paths given on the command line are relative to the caller's directory.
+args=()
+for a in "$@"; do
+    if [[ $a == /* ]]; then args+=("$a"); else args+=("$PWD/$a"); fi
+done
+set -- ${args[@]+"${args[@]}"}
 cd "$repo_root"
 
 build=Toolchains/build
@@ -59,7 +65,7 @@ echo "qemu:        $(qemu-aarch64 --version | head -n1)"
 echo "sysroot:     $sysroot (libc6-dev-arm64-cross $(dpkg-query -W -f='${Version}' libc6-dev-arm64-cross 2>/dev/null || echo '?'))"
 echo "target-cpu:  $target_cpu"
 
-# ---- fixtures (checked before the slow builds) ------------------------------------------------------------------------
+# ---- fixtures (checked before the slow builds) --------------------------------------
 fixtures=()
 if (($# > 0)); then
     fixtures=("$@")
@@ -113,12 +119,13 @@ if [[ -f Toolchains/crosscheck/sdot_probe.swift && -n $objdump_bin ]]; then
     if "$swiftc" -enable-experimental-feature Embedded -target aarch64-none-none-elf \
         -wmo -parse-as-library -O -target-cpu "$target_cpu" -module-name SDOTProbe \
         -c Toolchains/crosscheck/sdot_probe.swift -o "$obj/sdot_probe.o" 2>"$obj/sdot_probe.log"; then
-        sdot_count=$("$objdump_bin" -d "$obj/sdot_probe.o" | grep -c -w sdot || true)
-        if ((sdot_count > 0)); then
-            echo "info: dotInt8 with -target-cpu $target_cpu compiles to SDOT ($sdot_count sdot instructions)"
-        else
-            echo "info: dotInt8 with -target-cpu $target_cpu has NO sdot instruction (see $obj/sdot_probe.o)"
-        fi
+        # sdot instructions per probe function (plain loop vs Swift SIMD types).
+        "$objdump_bin" -d --no-show-raw-insn "$obj/sdot_probe.o" | awk '
+            /^[0-9a-f]+ <.*>:$/ { fn = $2; if (fn ~ /dotInt8SIMD/) fn = "dotInt8SIMD"; else if (fn ~ /dotInt8/) fn = "dotInt8"; else fn = ""; if (fn != "") n[fn] += 0 }
+            fn != "" && $2 == "sdot" { n[fn]++ }
+            fn != "" && ($2 == "mla" || $2 == "smlal" || $2 == "smlal2") { m[fn]++ }
+            END { for (f in n) { r = n[f] > 0 ? "SDOT, " n[f] " sdot instructions" : "NO sdot"
+                                 printf "info: %-12s -target-cpu '"$target_cpu"': %s (%d mla/smlal)\n", f, r, m[f] } }' | sort
     else
         echo "info: sdot_probe.swift did not compile (see $obj/sdot_probe.log)"
     fi

@@ -8,3 +8,17 @@ public func dotInt8(_ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, _ n: Int
     }
     return acc
 }
+
+/// The same dot product written with Swift SIMD types, for comparison (n a multiple of
+/// 16; no scalar tail, so that any sdot found here comes from the SIMD code itself).
+public func dotInt8SIMD(_ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, _ n: Int) -> Int32 {
+    var acc = SIMD16<Int32>()
+    var i = 0
+    while i + 16 <= n {
+        let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Int8>.self)
+        let y = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD16<Int8>.self)
+        acc &+= SIMD16<Int32>(truncatingIfNeeded: x) &* SIMD16<Int32>(truncatingIfNeeded: y)
+        i += 16
+    }
+    return acc.wrappedSum()
+}
