@@ -1,4 +1,5 @@
 // isKnownUniquelyReferenced: copy-on-write through a stored property, and on fresh local objects.
+final class Box { var v = 0 }
 struct COW { var b = Box()
   mutating func set(_ x: Int) -> Bool { let u = isKnownUniquelyReferenced(&b); if !u { b = Box() }; b.v = x; return u } }
 @inline(never) func make() -> COW { COW() }
