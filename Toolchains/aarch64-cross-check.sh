@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# Builds AutoGLMCore + Toolchains/crosscheck/main.swift twice — as Embedded Swift for
+# aarch64 (linked against glibc with the cross gcc, run under qemu-aarch64) and as normal
+# Swift for the host — runs both on every model fixture and diffs their stdout line by
+# line. Any difference, or no fixture at all, fails. See Toolchains/README.md.
+#
+# Usage (from the repo root):
+#   Toolchains/aarch64-cross-check.sh [model.gguf ...]
+# Without arguments it checks Tests/Fixtures/models/*.gguf (except tokenizer-*.gguf).
+#
+# Environment overrides:
+#   SWIFTC                 swiftc to use (default: swiftc on PATH, else /opt/swift/usr/bin/swiftc)
+#   AARCH64_SYSROOT        aarch64 glibc sysroot (default /usr/aarch64-linux-gnu)
+#   AARCH64_TARGET_CPU     -target-cpu for the Embedded build (default cortex-a78)
+#   XC_BACKEND_AARCH64     --backend passed to the aarch64 run (default neon)
+#   XC_BACKEND_X86         --backend passed to the host run (default emulation)
+set -euo pipefail
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Fixture paths given on the command line are relative to the caller's directory.
+args=()
+for a in "$@"; do
+    if [[ $a == /* ]]; then args+=("$a"); else args+=("$PWD/$a"); fi
+done
+set -- ${args[@]+"${args[@]}"}
+cd "$repo_root"
+
+build=Toolchains/build
+obj=$build/obj
+sysroot=${AARCH64_SYSROOT:-/usr/aarch64-linux-gnu}
+target_cpu=${AARCH64_TARGET_CPU:-cortex-a78}
+backend_aarch64=${XC_BACKEND_AARCH64:-neon}
+backend_x86=${XC_BACKEND_X86:-emulation}
+
+die() { echo "aarch64-cross-check: $*" >&2; exit 1; }
+
+# ---- tools ---------------------------------------------------------------------------
+if [[ -n ${SWIFTC:-} ]]; then swiftc=$SWIFTC
+elif command -v swiftc >/dev/null 2>&1; then swiftc=$(command -v swiftc)
+elif [[ -x /opt/swift/usr/bin/swiftc ]]; then swiftc=/opt/swift/usr/bin/swiftc
+else die "swiftc not found (set SWIFTC or put a Swift 6.x toolchain on PATH)"; fi
+
+command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 ||
+    die "aarch64-linux-gnu-gcc not found: apt-get install gcc-aarch64-linux-gnu"
+command -v qemu-aarch64 >/dev/null 2>&1 ||
+    die "qemu-aarch64 not found: apt-get install qemu-user"
+[[ -f $sysroot/include/stdio.h && -f $sysroot/lib/libc.so.6 ]] ||
+    die "aarch64 glibc sysroot missing at $sysroot: apt-get install libc6-dev-arm64-cross"
+host_cc=${CC:-cc}
+command -v "$host_cc" >/dev/null 2>&1 || die "host C compiler '$host_cc' not found: apt-get install gcc"
+
+# The Embedded stdlib's Unicode tables (String comparison/hashing need them).
+swift_root=$(cd "$(dirname "$swiftc")/.." && pwd)
+unicode_tables=$swift_root/lib/swift/embedded/aarch64-none-none-elf/libswiftUnicodeDataTables.a
+[[ -f $unicode_tables ]] ||
+    die "Embedded Swift runtime for aarch64-none-none-elf not found at $unicode_tables (toolchain too old or incomplete?)"
+
+objdump_bin=$(command -v aarch64-linux-gnu-objdump || true)
+
+echo "== tools"
+echo "swiftc:      $swiftc — $("$swiftc" --version 2>&1 | head -n1)"
+echo "cross gcc:   $(aarch64-linux-gnu-gcc --version | head -n1)"
+echo "host cc:     $("$host_cc" --version | head -n1)"
+echo "qemu:        $(qemu-aarch64 --version | head -n1)"
+echo "sysroot:     $sysroot (libc6-dev-arm64-cross $(dpkg-query -W -f='${Version}' libc6-dev-arm64-cross 2>/dev/null || echo '?'))"
+echo "target-cpu:  $target_cpu"
+
+# ---- fixtures (checked before the slow builds) --------------------------------------
+fixtures=()
+if (($# > 0)); then
+    fixtures=("$@")
+else
+    shopt -s nullglob
+    for f in Tests/Fixtures/models/*.gguf; do
+        [[ $(basename "$f") == tokenizer-* ]] && continue
+        fixtures+=("$f")
+    done
+    shopt -u nullglob
+fi
+((${#fixtures[@]} > 0)) || die "no model fixtures found (Tests/Fixtures/models/*.gguf, tokenizer-*.gguf excluded) — nothing was checked"
+
+# ---- sources -------------------------------------------------------------------------
+mapfile -t core_sources < <(find Sources/AutoGLMCore -name '*.swift' | LC_ALL=C sort)
+((${#core_sources[@]} > 0)) || die "no Swift sources under Sources/AutoGLMCore"
+driver=Toolchains/crosscheck/main.swift
+shim_dir=Sources/CAutoGLMSys
+
+mkdir -p "$obj/modulemap"
+# SwiftPM synthesizes the C module's module map; outside SwiftPM we write the same one.
+cat >"$obj/modulemap/module.modulemap" <<EOF
+module CAutoGLMSys {
+    header "$repo_root/$shim_dir/include/CAutoGLMSys.h"
+    export *
+}
+EOF
+
+# ---- aarch64, Embedded Swift ---------------------------------------------------------
+echo "== build aarch64 (Embedded Swift, ${#core_sources[@]} Core files + driver)"
+"$swiftc" -enable-experimental-feature Embedded -target aarch64-none-none-elf \
+    -wmo -parse-as-library -O -target-cpu "$target_cpu" \
+    -module-name CrossCheck \
+    -I "$obj/modulemap" \
+    -Xcc -I"$sysroot/include" -Xcc -D__linux__ -Xcc -Wno-macro-redefined \
+    -c "${core_sources[@]}" "$driver" -o "$obj/crosscheck-aarch64.o"
+aarch64-linux-gnu-gcc -O2 -mcpu="$target_cpu" -I "$shim_dir/include" \
+    -c "$shim_dir/shim.c" -o "$obj/shim-aarch64.o"
+aarch64-linux-gnu-gcc -o "$build/crosscheck-aarch64" \
+    "$obj/crosscheck-aarch64.o" "$obj/shim-aarch64.o" "$unicode_tables" -lpthread
+
+# ---- host, normal Swift --------------------------------------------------------------
+echo "== build $(uname -m) (Swift, same sources)"
+"$host_cc" -O2 -I "$shim_dir/include" -c "$shim_dir/shim.c" -o "$obj/shim-host.o"
+"$swiftc" -wmo -parse-as-library -O -module-name CrossCheck \
+    -I "$obj/modulemap" \
+    "${core_sources[@]}" "$driver" "$obj/shim-host.o" -lm -o "$build/crosscheck-x86_64"
+
+# ---- SDOT probe (informational) ------------------------------------------------------
+if [[ -f Toolchains/crosscheck/sdot_probe.swift && -n $objdump_bin ]]; then
+    if "$swiftc" -enable-experimental-feature Embedded -target aarch64-none-none-elf \
+        -wmo -parse-as-library -O -target-cpu "$target_cpu" -module-name SDOTProbe \
+        -c Toolchains/crosscheck/sdot_probe.swift -o "$obj/sdot_probe.o" 2>"$obj/sdot_probe.log"; then
+        # sdot instructions per probe function (plain loop vs Swift SIMD types).
+        "$objdump_bin" -d --no-show-raw-insn "$obj/sdot_probe.o" | awk '
+            /^[0-9a-f]+ <.*>:$/ { fn = $2; if (fn ~ /dotInt8SIMD/) fn = "dotInt8SIMD"; else if (fn ~ /dotInt8/) fn = "dotInt8"; else fn = ""; if (fn != "") n[fn] += 0 }
+            fn != "" && $2 == "sdot" { n[fn]++ }
+            fn != "" && ($2 == "mla" || $2 == "smlal" || $2 == "smlal2") { m[fn]++ }
+            END { for (f in n) { r = n[f] > 0 ? "SDOT, " n[f] " sdot instructions" : "NO sdot"
+                                 printf "info: %-12s -target-cpu '"$target_cpu"': %s (%d mla/smlal)\n", f, r, m[f] } }' | sort
+    else
+        echo "info: sdot_probe.swift did not compile (see $obj/sdot_probe.log)"
+    fi
+fi
+
+# ---- run and compare -----------------------------------------------------------------
+out=$build/out
+mkdir -p "$out"
+echo "== run: aarch64 under qemu-aarch64 --backend $backend_aarch64, host --backend $backend_x86"
+failures=0
+checked=0
+rows=()
+for f in "${fixtures[@]}"; do
+    name=$(basename "$f" .gguf)
+    a_out=$out/$name.aarch64.txt
+    x_out=$out/$name.x86_64.txt
+    a_rc=0; x_rc=0
+    qemu-aarch64 -L "$sysroot" "$build/crosscheck-aarch64" "$f" --backend "$backend_aarch64" \
+        >"$a_out" 2>"$out/$name.aarch64.err" || a_rc=$?
+    "$build/crosscheck-x86_64" "$f" --backend "$backend_x86" \
+        >"$x_out" 2>"$out/$name.x86_64.err" || x_rc=$?
+    lines=$(wc -l <"$x_out")
+    if [[ $a_rc -ne $x_rc ]]; then
+        result=FAIL; detail="exit codes differ (aarch64 $a_rc, x86_64 $x_rc)"
+    elif ! diff -q "$a_out" "$x_out" >/dev/null; then
+        first=$(diff "$a_out" "$x_out" | head -n1 || true)
+        result=FAIL; detail="outputs differ, first hunk $first (diff $a_out $x_out)"
+    elif [[ $a_rc -ne 0 ]]; then
+        # A malformed fixture must be rejected identically; it does not count as checked.
+        result=PASS; detail="identical rejection (exit $a_rc): $(tail -n1 "$x_out")"
+    elif ! grep -qx end "$x_out"; then
+        result=FAIL; detail="output incomplete (no 'end' line)"
+    else
+        result=PASS; detail="identical"; checked=$((checked + 1))
+    fi
+    [[ $result == PASS ]] || failures=$((failures + 1))
+    rows+=("$(printf '%-4s  %-32s  %6s  %3s  %3s  %s' "$result" "$name" "$lines" "$a_rc" "$x_rc" "$detail")")
+done
+
+echo
+printf '%-4s  %-32s  %6s  %3s  %3s  %s\n' RES FIXTURE LINES A64 X86 DETAIL
+printf '%s\n' "${rows[@]}"
+echo
+if ((failures > 0)); then
+    echo "aarch64-cross-check: FAIL — $failures of ${#fixtures[@]} fixture(s) differ between aarch64 (Embedded, qemu) and $(uname -m)"
+    for f in "${fixtures[@]}"; do
+        name=$(basename "$f" .gguf)
+        if ! diff -q "$out/$name.aarch64.txt" "$out/$name.x86_64.txt" >/dev/null; then
+            echo "--- $name: diff aarch64 x86_64 (first 20 lines)"
+            diff "$out/$name.aarch64.txt" "$out/$name.x86_64.txt" | head -n 20 || true
+        fi
+    done
+    exit 1
+fi
+if ((checked == 0)); then
+    echo "aarch64-cross-check: FAIL — no fixture was parsed end to end by both builds, nothing was really checked"
+    exit 1
+fi
+echo "aarch64-cross-check: PASS — ${#fixtures[@]} fixture(s) ($checked parsed end to end), aarch64 (Embedded, qemu) and $(uname -m) outputs identical"

@@ -1,0 +1,246 @@
+// Cross-check driver: compiled in ONE module together with every file of
+// Sources/AutoGLMCore, once as Embedded Swift for aarch64 (run under qemu-aarch64) and
+// once as normal Swift for the host. Toolchains/aarch64-cross-check.sh runs both on the
+// same GGUF files and diffs stdout line by line, so everything printed to stdout must be
+// a deterministic function of the file: no paths that differ, no timings, no backend
+// names (those go to stderr).
+//
+// Embedded Swift has no CommandLine and cannot print floats, hence the C-style entry
+// point below and hex bit patterns for every floating-point value.
+//
+// Because this file shares a module with Core, its helpers live inside
+// `CrossCheckDriver` so they can never clash with Core's internal top-level names.
+
+import CAutoGLMSys
+
+@_cdecl("main")
+func crossCheckEntry(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
+    var args: [String] = []
+    for i in 0..<Int(argc) {
+        if let a = argv[i] { args.append(String(cString: a)) }
+    }
+    return CrossCheckDriver.run(args)
+}
+
+enum CrossCheckDriver {
+    static let usage = "usage: crosscheck <model.gguf> [--backend reference|neon|emulation]"
+    /// Bumped whenever the output format changes, so stale binaries are noticed.
+    static let formatVersion = 1
+
+    static func run(_ args: [String]) -> Int32 {
+        var path: String? = nil
+        var backend = "reference"
+        var i = 1
+        while i < args.count {
+            let a = args[i]
+            if a == "--backend" {
+                guard i + 1 < args.count else { printError(usage); return 2 }
+                backend = args[i + 1]
+                i += 2
+                continue
+            }
+            if a == "-h" || a == "--help" { printError(usage); return 0 }
+            guard path == nil, !a.hasPrefix("-") else { printError("unexpected argument '\(a)'\n" + usage); return 2 }
+            path = a
+            i += 1
+        }
+        guard let path else { printError(usage); return 2 }
+        printError("crosscheck: backend \(backend)")
+
+        print("crosscheck format \(formatVersion)")
+        printMathSweep()
+        let fileStatus = printModelFile(path: path)
+        if fileStatus != 0 { return fileStatus }
+        printGeneration(path: path, backend: backend)
+        print("end")
+        return 0
+    }
+
+    // MARK: - generation (filled in by the model runtime)
+
+    /// GENERATION CROSS-CHECK — to be filled in once Core exposes a generation API.
+    /// Intended content: load the model from `path` with `backend`, run a fixed prompt
+    /// with greedy sampling for a fixed number of tokens, and print one line per step
+    /// with the token id and an FNV-1a-64 hash of the logits' bit patterns (plus a few
+    /// logits in hex), so any numeric divergence between aarch64/NEON and x86/emulation
+    /// shows up as the first differing line. Print nothing backend-specific to stdout.
+    static func printGeneration(path: String, backend: String) {
+        print("generation: not yet available")
+    }
+
+    // MARK: - GGUF structure and raw tensor bytes
+
+    static func printModelFile(path: String) -> Int32 {
+        let file: GGUFFile
+        do {
+            file = try GGUFFile(path: path)
+        } catch {
+            // Both builds must reject a bad file the same way, so the error is output too.
+            print("gguf error: " + error.message)
+            return 1
+        }
+        print("gguf version \(file.version) alignment \(file.alignment) data_offset \(file.dataOffset) metadata \(file.metadataKeys.count) tensors \(file.tensors.count) file_bytes \(file.file.count)")
+        for key in file.metadataKeys {
+            guard let value = file.metadata[key] else { continue }
+            print("meta " + key + " " + describe(value))
+        }
+        var all = FNV1a64()
+        for t in file.tensors {
+            var h = FNV1a64()
+            h.add(file.data(for: t), count: t.byteCount)
+            all.add(h.value)
+            var shape = ""
+            for (k, d) in t.shape.enumerated() { shape += (k == 0 ? "" : ",") + "\(d)" }
+            print("tensor " + t.name + " " + t.type.name + " [" + shape + "] offset \(t.offset) bytes \(t.byteCount) fnv1a64 " + hex(h.value, width: 16))
+        }
+        print("tensors_all fnv1a64 " + hex(all.value, width: 16))
+        return 0
+    }
+
+    /// A canonical one-line rendering of a metadata value: integers in decimal, floats as
+    /// bit patterns, strings and arrays as length plus hash (vocabularies are huge).
+    static func describe(_ value: GGUFValue) -> String {
+        switch value {
+        case .int(let v): return "int \(v)"
+        case .uint64(let v): return "u64 \(v)"
+        case .float(let v): return "float 0x" + hex(v.bitPattern, width: 16)
+        case .bool(let b): return b ? "bool true" : "bool false"
+        case .string(let s):
+            var h = FNV1a64()
+            h.add(s)
+            return "str len \(s.utf8.count) fnv1a64 " + hex(h.value, width: 16)
+        case .array(let t, let values):
+            var h = FNV1a64()
+            hashValue(value, into: &h)
+            return "array type \(t.rawValue) count \(values.count) fnv1a64 " + hex(h.value, width: 16)
+        }
+    }
+
+    static func hashValue(_ value: GGUFValue, into h: inout FNV1a64) {
+        switch value {
+        case .int(let v): h.add(UInt8(1)); h.add(UInt64(bitPattern: v))
+        case .uint64(let v): h.add(UInt8(2)); h.add(v)
+        case .float(let v): h.add(UInt8(3)); h.add(v.bitPattern)
+        case .bool(let b): h.add(UInt8(4)); h.add(UInt8(b ? 1 : 0))
+        case .string(let s): h.add(UInt8(5)); h.add(UInt64(s.utf8.count)); h.add(s)
+        case .array(let t, let values):
+            h.add(UInt8(6)); h.add(UInt64(t.rawValue)); h.add(UInt64(values.count))
+            for v in values { hashValue(v, into: &h) }
+        }
+    }
+
+    // MARK: - DeterministicMath over fixed sweeps
+
+    static func printMathSweep() {
+        // exp(Float): -110 … 95 in steps of 1/64 (exact in Float), plus special values.
+        var h = FNV1a64()
+        var n = 0
+        var x: Float = -110
+        while x <= 95 {
+            h.add(UInt64(DeterministicMath.exp(x).bitPattern))
+            x += 1.0 / 64.0
+            n += 1
+        }
+        let specials: [Float] = [0, -0.0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude,
+                                 -.leastNonzeroMagnitude, .greatestFiniteMagnitude, 88.72, -103.97, 1e-8]
+        for s in specials { h.add(UInt64(DeterministicMath.exp(s).bitPattern)); n += 1 }
+        print("math exp n \(n) fnv1a64 " + hex(h.value, width: 16))
+        let samples: [Float] = [-10, -1, -0.5, 0.1, 1, 2.5, 20, 80]
+        for s in samples {
+            print("math exp 0x" + hex(UInt64(s.bitPattern), width: 8) + " -> 0x" + hex(UInt64(DeterministicMath.exp(s).bitPattern), width: 8))
+        }
+
+        // silu(Float): -20 … 20 in steps of 1/256.
+        h = FNV1a64(); n = 0
+        x = -20
+        while x <= 20 {
+            h.add(UInt64(DeterministicMath.silu(x).bitPattern))
+            x += 1.0 / 256.0
+            n += 1
+        }
+        print("math silu n \(n) fnv1a64 " + hex(h.value, width: 16))
+
+        // cosSin(Double): small angles densely, then RoPE-sized angles up to ~1e6.
+        h = FNV1a64(); n = 0
+        for i in 0..<20_000 {
+            let a = Double(i - 10_000) * 0.001_953_125  // 2^-9: exact multiples
+            let (c, s) = DeterministicMath.cosSin(a)
+            h.add(c.bitPattern); h.add(s.bitPattern)
+            n += 1
+        }
+        var a = 1.0
+        while a < 1.0e6 {
+            let (c, s) = DeterministicMath.cosSin(a)
+            h.add(c.bitPattern); h.add(s.bitPattern)
+            a = a * 1.013 + 0.7
+            n += 1
+        }
+        print("math cosSin n \(n) fnv1a64 " + hex(h.value, width: 16))
+        for angle in [0.5, 3.0, 1000.25, 123456.789] {
+            let (c, s) = DeterministicMath.cosSin(angle)
+            print("math cosSin 0x" + hex(angle.bitPattern, width: 16) + " -> 0x" + hex(c.bitPattern, width: 16) + " 0x" + hex(s.bitPattern, width: 16))
+        }
+
+        // logDouble / powDouble (RoPE frequencies use pow(theta, -2i/d)).
+        h = FNV1a64(); n = 0
+        var v = 1.0e-30
+        while v < 1.0e30 {
+            h.add(DeterministicMath.logDouble(v).bitPattern)
+            v *= 1.37
+            n += 1
+        }
+        for theta in [10_000.0, 500_000.0, 1_000_000.0] {
+            for i in 0..<64 {
+                h.add(DeterministicMath.powDouble(theta, -Double(2 * i) / 128.0).bitPattern)
+                n += 1
+            }
+        }
+        print("math log+pow n \(n) fnv1a64 " + hex(h.value, width: 16))
+    }
+
+    // MARK: - helpers
+
+    /// FNV-1a, 64-bit: tiny, dependency-free, and identical on every platform.
+    struct FNV1a64 {
+        static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+        static let prime: UInt64 = 0x0000_0100_0000_01b3
+        var value: UInt64 = FNV1a64.offsetBasis
+
+        mutating func add(_ byte: UInt8) {
+            value = (value ^ UInt64(byte)) &* FNV1a64.prime
+        }
+
+        /// Little-endian bytes of `word`.
+        mutating func add(_ word: UInt64) {
+            var w = word
+            for _ in 0..<8 { add(UInt8(truncatingIfNeeded: w)); w >>= 8 }
+        }
+
+        mutating func add(_ bytes: UnsafeRawPointer, count: Int) {
+            var v = value
+            for i in 0..<count {
+                v = (v ^ UInt64(bytes.load(fromByteOffset: i, as: UInt8.self))) &* FNV1a64.prime
+            }
+            value = v
+        }
+
+        mutating func add(_ s: String) {
+            for b in s.utf8 { add(b) }
+        }
+    }
+
+    /// Lower-case hex, zero-padded to `width` digits.
+    static func hex(_ value: UInt64, width: Int) -> String {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out = [UInt8](repeating: UInt8(ascii: "0"), count: max(width, 16))
+        var v = value
+        var i = out.count - 1
+        while i >= 0 { out[i] = digits[Int(v & 15)]; v >>= 4; i -= 1 }
+        return String(decoding: out[(out.count - max(width, 1))...], as: UTF8.self)
+    }
+
+    static func printError(_ message: String) {
+        var line = message + "\n"
+        line.withUTF8 { buf in _ = aglm_write_all(2, buf.baseAddress, buf.count) }
+    }
+}
