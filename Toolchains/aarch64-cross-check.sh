@@ -105,7 +105,7 @@ echo "== build aarch64 (Embedded Swift, ${#core_sources[@]} Core files + driver)
 aarch64-linux-gnu-gcc -O2 -mcpu="$target_cpu" -I "$shim_dir/include" \
     -c "$shim_dir/shim.c" -o "$obj/shim-aarch64.o"
 aarch64-linux-gnu-gcc -o "$build/crosscheck-aarch64" \
-    "$obj/crosscheck-aarch64.o" "$obj/shim-aarch64.o" "$unicode_tables" -lpthread
+    "$obj/crosscheck-aarch64.o" "$obj/shim-aarch64.o" "$unicode_tables" -lpthread -lm
 
 # ---- host, normal Swift --------------------------------------------------------------
 echo "== build $(uname -m) (Swift, same sources)"

@@ -25,7 +25,7 @@ func crossCheckEntry(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePo
 enum CrossCheckDriver {
     static let usage = "usage: crosscheck <model.gguf> [--backend reference|neon|emulation]"
     /// Bumped whenever the output format changes, so stale binaries are noticed.
-    static let formatVersion = 1
+    static let formatVersion = 2
 
     static func run(_ args: [String]) -> Int32 {
         var path: String? = nil
@@ -64,8 +64,50 @@ enum CrossCheckDriver {
     /// with the token id and an FNV-1a-64 hash of the logits' bit patterns (plus a few
     /// logits in hex), so any numeric divergence between aarch64/NEON and x86/emulation
     /// shows up as the first differing line. Print nothing backend-specific to stdout.
+    static let promptLength = 9
+    static let generatedTokens = 24
+
+    /// Prompt ids that exist in any vocabulary of the fixtures' size: a fixed stride walk.
+    static func promptIds(vocabularySize: Int) -> [Int32] {
+        (0..<promptLength).map { Int32((($0 * 37) + 11) % vocabularySize) }
+    }
+
+    /// Greedy generation with a small prefill chunk (so chunked prefill is exercised too),
+    /// printing each step's token and a hash of every logit's bits.
     static func printGeneration(path: String, backend: String) {
-        print("generation: not yet available")
+        do {
+            let model = try Model(path: path)
+            let chosen = try Backend(name: backend)
+            let state = try InferenceState(model: model,
+                                           limits: RuntimeLimits(maxContext: 64, prefillChunk: 4, threads: 2),
+                                           backend: chosen)
+            let vocab = model.config.vocabularySize
+            let prompt = promptIds(vocabularySize: vocab)
+            var position = 0
+            while position < prompt.count {
+                let n = min(4, prompt.count - position)
+                prompt.withUnsafeBufferPointer { ids in
+                    state.forward(tokens: UnsafeBufferPointer(rebasing: ids[position..<(position + n)]), startPosition: position)
+                }
+                position += n
+            }
+            for step in 0..<generatedTokens {
+                var hash = FNV1a64()
+                var best = 0
+                for i in 0..<vocab {
+                    let value = state.logits[i]
+                    hash.add(UInt64(value.bitPattern))
+                    if value > state.logits[best] { best = i }
+                }
+                print("step \(step) token \(best) logits fnv1a64 " + hex(hash.value, width: 16)
+                      + " logit0 0x" + hex(UInt64(state.logits[0].bitPattern), width: 8))
+                var next = Int32(best)
+                withUnsafePointer(to: &next) { state.forward(tokens: UnsafeBufferPointer(start: $0, count: 1), startPosition: position) }
+                position += 1
+            }
+        } catch {
+            print("generation error: " + error.message)
+        }
     }
 
     // MARK: - GGUF structure and raw tensor bytes
