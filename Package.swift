@@ -25,6 +25,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "AutoGLMCoreTests", dependencies: ["AutoGLMCore"]),
+        .testTarget(
+            name: "AutoGLMCoreTests",
+            dependencies: [
+                "AutoGLMCore",
+                "AllocationCountingSupport",  // sampler branch: malloc counting
+            ]
+        ),
+        // sampler branch: defines malloc & co. to count allocations per thread, for
+        // the zero-allocations-per-token tests. Linked into test executables only.
+        .target(name: "AllocationCountingSupport", path: "Tests/AllocationCountingSupport"),
     ]
 )
