@@ -18,18 +18,20 @@ public struct ActivationScratch {
 public struct LinearKernels {
     public let backend: Backend
     public let pool: ThreadPool
+    /// Reused for every call: handing the pool a closure would box it on the heap.
+    private let task: MatmulTask
 
     public init(backend: Backend, pool: ThreadPool) {
         self.backend = backend
         self.pool = pool
+        task = MatmulTask(backend: backend)
     }
 
     /// out[t·outStride + r] = Σ_c W[r, c] · x[t·xStride + c]   for t < tokens, r < W.rows.
     public func matmul(_ w: WeightMatrix, x: UnsafePointer<Float>, xStride: Int, tokens: Int,
                        out: UnsafeMutablePointer<Float>, outStride: Int, scratch: ActivationScratch) {
         let cols = w.cols
-        let quantized = w.type == .q8_0 || w.type == .q4_0
-        if quantized {
+        if w.type == .q8_0 || w.type == .q4_0 {
             precondition(tokens * cols <= scratch.capacity, "activation scratch smaller than the memory plan promised")
             for t in 0..<tokens {
                 ActivationQuantization.quantizeRow(x + t * xStride, count: cols,
@@ -37,31 +39,52 @@ public struct LinearKernels {
                                                    scales: scratch.scales + t * (cols / 32))
             }
         }
-        let tasks = min(pool.threadCount, w.rows)
-        let backend = self.backend
-        pool.run(tasks) { task in
-            let r0 = w.rows * task / tasks
-            let r1 = w.rows * (task + 1) / tasks
-            for r in r0..<r1 {
-                let row = w.row(r)
-                for t in 0..<tokens {
-                    let value: Float
-                    switch (backend, w.type) {
-                    case (.reference, .q8_0):
-                        value = ReferenceDot.q8_0(row, scratch.values + t * cols, scratch.scales + t * (cols / 32), count: cols)
-                    case (.reference, .q4_0):
-                        value = ReferenceDot.q4_0(row, scratch.values + t * cols, scratch.scales + t * (cols / 32), count: cols)
-                    case (.reference, _):
-                        value = ReferenceDot.floatWeights(w.type, row, x + t * xStride, count: cols)
-                    case (_, .q8_0):
-                        value = VectorDot.q8_0(row, scratch.values + t * cols, scratch.scales + t * (cols / 32), count: cols)
-                    case (_, .q4_0):
-                        value = VectorDot.q4_0(row, scratch.values + t * cols, scratch.scales + t * (cols / 32), count: cols)
-                    case (_, _):
-                        value = VectorDot.floatWeights(w.type, row, x + t * xStride, count: cols)
-                    }
-                    out[t * outStride + r] = value
+        task.weights = w
+        task.x = x
+        task.xStride = xStride
+        task.tokens = tokens
+        task.out = out
+        task.outStride = outStride
+        task.scratch = scratch
+        task.taskCount = min(pool.threadCount, w.rows)
+        pool.run(task.taskCount, task)
+    }
+}
+
+/// One matmul's operands; task i computes rows [rows·i/n, rows·(i+1)/n).
+final class MatmulTask: ThreadPoolTask {
+    let backend: Backend
+    var weights = WeightMatrix(name: "", type: .f32, rows: 0, cols: 0, data: UnsafeRawPointer(bitPattern: 64)!)
+    var x = UnsafePointer<Float>(bitPattern: 64)!
+    var xStride = 0
+    var tokens = 0
+    var out = UnsafeMutablePointer<Float>(bitPattern: 64)!
+    var outStride = 0
+    var scratch = ActivationScratch(values: UnsafeMutablePointer(bitPattern: 64)!, scales: UnsafeMutablePointer(bitPattern: 64)!, capacity: 0)
+    var taskCount = 1
+
+    init(backend: Backend) { self.backend = backend }
+
+    func run(task: Int) {
+        let w = weights
+        let cols = w.cols
+        let r0 = w.rows * task / taskCount
+        let r1 = w.rows * (task + 1) / taskCount
+        for r in r0..<r1 {
+            let row = w.row(r)
+            for t in 0..<tokens {
+                let xq = scratch.values + t * cols
+                let xd = scratch.scales + t * (cols / 32)
+                let value: Float
+                switch (backend, w.type) {
+                case (.reference, .q8_0): value = ReferenceDot.q8_0(row, xq, xd, count: cols)
+                case (.reference, .q4_0): value = ReferenceDot.q4_0(row, xq, xd, count: cols)
+                case (.reference, _): value = ReferenceDot.floatWeights(w.type, row, x + t * xStride, count: cols)
+                case (_, .q8_0): value = VectorDot.q8_0(row, xq, xd, count: cols)
+                case (_, .q4_0): value = VectorDot.q4_0(row, xq, xd, count: cols)
+                case (_, _): value = VectorDot.floatWeights(w.type, row, x + t * xStride, count: cols)
                 }
+                out[t * outStride + r] = value
             }
         }
     }

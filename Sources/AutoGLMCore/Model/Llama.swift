@@ -13,7 +13,8 @@ extension InferenceState {
         let T = tokens.count
         embed(tokens)
         prepareRope(startPosition: startPosition, tokens: T)
-        for (l, w) in model.layers.enumerated() {
+        for l in 0..<c.layerCount {
+            let w = model.layers[l]
             normRows(x, sourceWidth: d, weight: w.attentionNorm, tokens: T, into: xb, targetWidth: rowWidth)
             selfAttention(w, layer: l, tokens: T, startPosition: startPosition, sequence: sequence)
             for t in 0..<T { Ops.add(x + t * d, xb + t * rowWidth, count: d) }

@@ -80,47 +80,12 @@ extension InferenceState {
             storeKV(v + t * c.kvDim, into: values, position: position, type: kvType)
         }
 
-        // Heads are split over the pool; each head's scores live in its task's slice.
-        let headDim = c.headDim
-        let groupSize = c.headCount / c.kvHeadCount
-        let scale = 1 / Float(headDim).squareRoot()
-        let tasks = min(kernels.pool.threadCount, c.headCount)
-        let backend = kernels.backend
-        let kvElementBytes = kvType.bytes
-        let kvDim = c.kvDim
-        let maxContext = limits.maxContext
-        kernels.pool.run(tasks) { task in
-            let scores = self.scores + task * maxContext
-            for h in (c.headCount * task / tasks)..<(c.headCount * (task + 1) / tasks) {
-                let kvHead = h / groupSize
-                for t in 0..<tokens {
-                    let query = self.q + t * c.qDim + h * headDim
-                    let visible = startPosition + t + 1
-                    for j in 0..<visible {
-                        let key = keys + (j * kvDim + kvHead * headDim) * kvElementBytes
-                        let type: TensorType = kvType == .f32 ? .f32 : .f16
-                        let dot = backend == .reference
-                            ? ReferenceDot.floatWeights(type, UnsafeRawPointer(key), query, count: headDim)
-                            : VectorDot.floatWeights(type, UnsafeRawPointer(key), query, count: headDim)
-                        scores[j] = dot * scale
-                    }
-                    Ops.softmax(scores, count: visible)
-                    let out = self.attentionOut + t * c.qDim + h * headDim
-                    for i in 0..<headDim { out[i] = 0 }
-                    for j in 0..<visible {
-                        let p = scores[j]
-                        let value = values + (j * kvDim + kvHead * headDim) * kvElementBytes
-                        if kvType == .f32 {
-                            let vf = value.assumingMemoryBound(to: Float.self)
-                            for i in 0..<headDim { out[i] += p * vf[i] }
-                        } else {
-                            let vh = value.assumingMemoryBound(to: UInt16.self)
-                            for i in 0..<headDim { out[i] += p * HalfFloat.toFloat(vh[i]) }
-                        }
-                    }
-                }
-            }
-        }
+        attention.keys = keys
+        attention.values = values
+        attention.tokens = tokens
+        attention.startPosition = startPosition
+        attention.taskCount = min(kernels.pool.threadCount, c.headCount)
+        kernels.pool.run(attention.taskCount, attention)
         linear(w.wo, input: attentionOut, inputWidth: c.qDim, output: xb, outputWidth: rowWidth, tokens: tokens)
     }
 

@@ -22,6 +22,7 @@ public final class InferenceState {
     public let logits: UnsafeMutablePointer<Float>
     let scratch: ActivationScratch
     let kvBase: UnsafeMutableRawPointer
+    let attention: AttentionTask
 
     public init(model: Model, limits: RuntimeLimits, backend: Backend) throws(CoreError) {
         self.model = model
@@ -47,6 +48,7 @@ public final class InferenceState {
                                     scales: arena.floats("activation scales"),
                                     capacity: quantEntry.bytes)
         kvBase = arena.raw("KV cache")
+        attention = AttentionTask(config: model.config, limits: limits, backend: backend, q: q, out: attentionOut, scores: scores)
     }
 
     public var config: ModelConfig { model.config }

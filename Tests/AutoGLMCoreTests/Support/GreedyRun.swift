@@ -10,8 +10,15 @@ struct GreedyRun {
 
     init(state: InferenceState, prompt: [Int32], steps: Int) {
         let vocab = state.config.vocabularySize
-        prompt.withUnsafeBufferPointer { state.forward(tokens: $0, startPosition: 0) }
-        var position = prompt.count
+        var position = 0
+        let chunk = state.limits.prefillChunk
+        prompt.withUnsafeBufferPointer { ids in
+            while position < ids.count {
+                let n = min(chunk, ids.count - position)
+                state.forward(tokens: UnsafeBufferPointer(rebasing: ids[position..<(position + n)]), startPosition: position)
+                position += n
+            }
+        }
         for step in 0..<steps {
             let logits = UnsafeBufferPointer(start: state.logits, count: vocab)
             if step == 0 { firstLogits = Array(logits) }
