@@ -70,3 +70,56 @@ struct TokenizerFixtureTests {
             .joined()
     }
 }
+
+/// Load and encode speed on a Llama-3-sized vocabulary (128k tokens, 280k merges). The file is not
+/// in the repository; point AUTOGLM_TOKENIZER_LARGE_GGUF at one (any byte-level GGUF will do).
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["AUTOGLM_TOKENIZER_LARGE_GGUF"] != nil))
+struct TokenizerLoadSpeedTests {
+    @Test func largeVocabularyLoadsQuickly() throws {
+        let path = try #require(ProcessInfo.processInfo.environment["AUTOGLM_TOKENIZER_LARGE_GGUF"])
+        let clock = ContinuousClock()
+        var file: GGUFFile?
+        let parse = try clock.measure { file = try GGUFFile(path: path) }
+        var tokenizer: Tokenizer?
+        let build = try clock.measure { tokenizer = try Tokenizer(gguf: file!) }
+        let t = try #require(tokenizer)
+        let text = String(repeating: "the quick brown fox, 1234 jumps over\n\tthe lazy dog! 你好 🚀 ", count: 2000)
+        var count = 0
+        let encode = clock.measure { count = t.encode(text).count }
+        print("vocabulary \(t.vocabularySize): GGUF parse \(parse), tokenizer build \(build), "
+              + "encode \(text.utf8.count) bytes -> \(count) tokens in \(encode)")
+        #if !DEBUG
+        #expect(build < .seconds(1))
+        #endif
+    }
+}
+
+/// The model fixtures' prompts: every model GGUF's vocabulary (all tensor types) encodes the
+/// reference prompt to the ids transformers' tokenizer gave (models/<family>.reference.json).
+@Suite(.enabled(if: TokenizerFixture.available, "Tests/Fixtures not present"))
+struct TokenizerModelFileTests {
+    struct Reference: Decodable {
+        let prompt_text: String
+        let prompt_ids: [Int32]
+    }
+
+    static let families = ["llama", "qwen2", "glm", "glm4", "llama-spm"]
+
+    @Test(arguments: families)
+    func modelFilesEncodeThePrompt(_ family: String) throws {
+        let dir = TokenizerFixture.directory.appendingPathComponent("models")
+        let refURL = dir.appendingPathComponent(family + ".reference.json")
+        let ref = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: refURL))
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+            .filter { $0.hasPrefix(family + "-") && $0.hasSuffix(".gguf") && !$0.dropFirst(family.count + 1).contains("-") }
+        #expect(!files.isEmpty)
+        for file in files {
+            let t = try Tokenizer(gguf: GGUFFile(path: dir.appendingPathComponent(file).path))
+            #expect(t.encode(ref.prompt_text) == ref.prompt_ids, "\(file)")
+            let withBos = t.encode(ref.prompt_text, addBos: t.addBosDefault)
+            if t.addBosDefault { #expect(withBos.first == t.bosTokenId && Array(withBos.dropFirst()) == ref.prompt_ids) }
+            if let eos = t.eosTokenId { #expect(t.isEndOfGeneration(eos), "\(file)") }
+            if let eot = t.eotTokenId { #expect(t.isEndOfGeneration(eot), "\(file)") }
+        }
+    }
+}

@@ -150,6 +150,18 @@ import Testing
         #expect(s.flush() == "")
     }
 
+    @Test func streamingBytePushMatchesStringPush() throws {
+        let t = try TestGGUF.tokenizer(Self.byteLevel(extra: ["a very long token indeed"]))
+        let ids = t.encode("x🚀a very long token indeed") + [0xC0]
+        var strings = StreamingDetokenizer(tokenizer: t)
+        var bytes = StreamingDetokenizer(tokenizer: t)
+        for id in ids {
+            let s = strings.push(id)
+            let b = bytes.push(id) { Array($0) }
+            #expect(Array(s.utf8) == b)
+        }
+    }
+
     @Test func streamingReplacesInvalidBytesOnceKnown() throws {
         let t = try TestGGUF.tokenizer(Self.byteLevel())
         // Byte tokens have the byte's id in this vocabulary.

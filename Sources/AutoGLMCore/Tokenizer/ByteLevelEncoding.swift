@@ -37,33 +37,29 @@ enum ByteLevelEncoding {
     /// if some code point is outside the map, i.e. the text is not byte-level encoded (llama.cpp
     /// renders such a token as "[UNK_BYTE_…]"; callers here keep its UTF-8 instead).
     static func decode(_ text: String, into out: inout [UInt8]) -> Bool {
+        var copy = text
+        return copy.withUTF8 { decode($0, into: &out) }
+    }
+
+    /// As `decode(_:into:)`, for the (valid) UTF-8 bytes of the text.
+    static func decode(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
         let start = out.count
-        var ok = true
-        var utf8 = text.utf8.makeIterator()
-        // Decode the (valid) UTF-8 of `text` one scalar at a time.
-        while let b0 = utf8.next() {
-            let len = UTF8Scan.sequenceLength(lead: b0)
-            var scalar: UInt32
-            switch len {
-            case 1: scalar = UInt32(b0)
-            case 2: scalar = UInt32(b0 & 0x1F)
-            case 3: scalar = UInt32(b0 & 0x0F)
-            default: scalar = UInt32(b0 & 0x07)
+        var i = 0
+        while i < utf8.count {
+            let len = min(UTF8Scan.sequenceLength(lead: utf8[i]), utf8.count - i)
+            let scalar = UTF8Scan.scalar(utf8, at: i, length: len)
+            i += len
+            guard scalar < scalarLimit else {
+                out.removeSubrange(start..<out.count)
+                return false
             }
-            if len > 1 {
-                for _ in 1..<len {
-                    guard let b = utf8.next() else { break }
-                    scalar = scalar << 6 | UInt32(b & 0x3F)
-                }
+            let b = scalarToByte[Int(scalar)]
+            guard b >= 0 else {
+                out.removeSubrange(start..<out.count)
+                return false
             }
-            if scalar < scalarLimit, scalarToByte[Int(scalar)] >= 0 {
-                out.append(UInt8(scalarToByte[Int(scalar)]))
-            } else {
-                ok = false
-                break
-            }
+            out.append(UInt8(b))
         }
-        if !ok { out.removeSubrange(start..<out.count) }
-        return ok
+        return true
     }
 }

@@ -6,7 +6,8 @@
 ///
 /// Called once per generated token, so `push` works in a byte buffer sized once in `init` for the
 /// longest token and allocates nothing itself; only the returned String may (Swift stores up to 15
-/// UTF-8 bytes inline, which covers almost every token).
+/// UTF-8 bytes inline, which covers almost every token). `push(_:_:)` hands out the bytes instead
+/// and never allocates.
 public struct StreamingDetokenizer {
     public let tokenizer: Tokenizer
     private var repair = UTF8Repair()
@@ -24,6 +25,20 @@ public struct StreamingDetokenizer {
 
     /// The text token `id` completes (possibly empty). Ids outside the vocabulary add nothing.
     public mutating func push(_ id: Int32) -> String {
+        let n = feed(id)
+        return text(count: n)
+    }
+
+    /// As `push(_:)`, but hands the completed UTF-8 bytes (always valid, possibly empty) to `body`
+    /// instead of making a String, so a caller that writes them out (e.g. to a socket buffer)
+    /// allocates nothing even for long tokens. The bytes are only valid inside `body`.
+    public mutating func push<R>(_ id: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let n = feed(id)
+        return buffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[0..<n])) }
+    }
+
+    /// Runs token `id` through the UTF-8 repair into `buffer`; returns the number of bytes written.
+    private mutating func feed(_ id: Int32) -> Int {
         let tok = tokenizer
         var n = 0
         buffer.withUnsafeMutableBufferPointer { out in
@@ -37,7 +52,7 @@ public struct StreamingDetokenizer {
                 for k in start..<piece.count { repair.feed(piece[k], dst, &n) }
             }
         }
-        return text(count: n)
+        return n
     }
 
     /// The end of the stream: an incomplete trailing sequence becomes U+FFFD. The detokenizer can be

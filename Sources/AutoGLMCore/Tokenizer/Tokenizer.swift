@@ -234,12 +234,16 @@ public final class Tokenizer {
             // not byte-level encoded (e.g. an added "a b" with a real space) never hides the
             // ordinary token with the same bytes ("aĠb") that merges produce.
             var modelIndex = TokenTextIndex(expectedCount: n, expectedBytes: pieceBytes.count)
-            for pass in 0..<2 {
-                for i in 0..<n where decodedOK[i] == (pass == 0) {
-                    var key: [UInt8] = []
-                    if !ByteLevelEncoding.decode(tokens[i], into: &key) { key = Array(tokens[i].utf8) }
-                    key.withUnsafeBufferPointer { _ = modelIndex.insert($0, id: Int32(i)) }
+            pieceBytes.withUnsafeBufferPointer { all in
+                for i in 0..<n where decodedOK[i] {
+                    modelIndex.insert(UnsafeBufferPointer(rebasing: all[Int(starts[i])..<Int(starts[i + 1])]), id: Int32(i))
                 }
+            }
+            var key: [UInt8] = []
+            for i in 0..<n where !decodedOK[i] {
+                key.removeAll(keepingCapacity: true)
+                if !ByteLevelEncoding.decode(tokens[i], into: &key) { key.append(contentsOf: tokens[i].utf8) }
+                key.withUnsafeBufferPointer { _ = modelIndex.insert($0, id: Int32(i)) }
             }
             var byteTokens = [Int32](repeating: -1, count: 256)
             for b in 0..<256 {
@@ -294,42 +298,37 @@ public final class Tokenizer {
         left.reserveCapacity(merges.count)
         right.reserveCapacity(merges.count)
         result.reserveCapacity(merges.count)
-        var text: [UInt8] = []
-        var half: [UInt8] = []
+        var bytes: [UInt8] = []
         for (i, merge) in merges.enumerated() {
-            // llama.cpp splits at the first space after the first byte (a half may itself be " "
-            // in vocabularies that are not byte-level encoded).
-            text.removeAll(keepingCapacity: true)
-            text.append(contentsOf: merge.utf8)
-            var split = -1
-            for k in 1..<max(1, text.count) where text[k] == 0x20 {
-                split = k
-                break
-            }
-            guard split > 0, split + 1 < text.count else { throw .tokenizer(.malformedMerge(index: i, merge: merge)) }
-            // Raw bytes of both halves, back to back, so the merged token is the whole buffer.
-            var bytes: [UInt8] = []
-            var leftCount = 0
-            for (h, range) in [0..<split, (split + 1)..<text.count].enumerated() {
-                half.removeAll(keepingCapacity: true)
-                half.append(contentsOf: text[range])
-                let s = String(decoding: half, as: UTF8.self)
-                if !ByteLevelEncoding.decode(s, into: &bytes) { bytes.append(contentsOf: half) }
-                if h == 0 { leftCount = bytes.count }
-            }
-            let ids: (Int32?, Int32?, Int32?) = bytes.withUnsafeBufferPointer { b in
-                let p = b.baseAddress!
-                return (index.lookup(p, leftCount), index.lookup(p + leftCount, b.count - leftCount), index.lookup(p, b.count))
-            }
-            guard let l = ids.0, let r = ids.1, let m = ids.2 else {
-                let missing: String
-                if ids.0 == nil {
-                    missing = String(decoding: text[0..<split], as: UTF8.self)
-                } else if ids.1 == nil {
-                    missing = String(decoding: text[(split + 1)...], as: UTF8.self)
-                } else {
-                    missing = String(decoding: text[0..<split], as: UTF8.self) + String(decoding: text[(split + 1)...], as: UTF8.self)
+            var utf8Copy = merge
+            let found: (Int32?, Int32?, Int32?)? = utf8Copy.withUTF8 { text in
+                // llama.cpp splits at the first space after the first byte (a half may itself be " "
+                // in vocabularies that are not byte-level encoded).
+                var split = -1
+                for k in 1..<max(1, text.count) where text[k] == 0x20 {
+                    split = k
+                    break
                 }
+                guard split > 0, split + 1 < text.count else { return nil }
+                // Raw bytes of both halves back to back, so the merged token is the whole buffer.
+                bytes.removeAll(keepingCapacity: true)
+                let halves = [UnsafeBufferPointer(rebasing: text[0..<split]),
+                              UnsafeBufferPointer(rebasing: text[(split + 1)...])]
+                var leftCount = 0
+                for (h, half) in halves.enumerated() {
+                    if !ByteLevelEncoding.decode(half, into: &bytes) { bytes.append(contentsOf: half) }
+                    if h == 0 { leftCount = bytes.count }
+                }
+                return bytes.withUnsafeBufferPointer { b in
+                    let p = b.baseAddress!
+                    return (index.lookup(p, leftCount), index.lookup(p + leftCount, b.count - leftCount),
+                            index.lookup(p, b.count))
+                }
+            }
+            guard let ids = found else { throw .tokenizer(.malformedMerge(index: i, merge: merge)) }
+            guard let l = ids.0, let r = ids.1, let m = ids.2 else {
+                let parts = Tokenizer.mergeHalves(merge)
+                let missing = ids.0 == nil ? parts.0 : ids.1 == nil ? parts.1 : parts.0 + parts.1
                 throw .tokenizer(.mergeNotInVocabulary(index: i, merge: merge, missing: missing))
             }
             if table.insertIfAbsent(l, r, value: Int32(left.count)) {
@@ -340,6 +339,15 @@ public final class Tokenizer {
         }
         return ByteLevelBPE(ranks: table, mergeLeft: left, mergeRight: right, mergeResult: result,
                             byteTokens: byteTokens, ignoreMerges: ignoreMerges)
+    }
+
+    /// The two halves of a merge as written (for error messages).
+    private static func mergeHalves(_ merge: String) -> (String, String) {
+        let b = Array(merge.utf8)
+        var split = 1
+        while split < b.count && b[split] != 0x20 { split += 1 }
+        return (String(decoding: b[0..<min(split, b.count)], as: UTF8.self),
+                String(decoding: b[min(split + 1, b.count)...], as: UTF8.self))
     }
 
     // MARK: encoding
