@@ -15,6 +15,18 @@ Rerun from the repository root after changing this script or the Python version:
 
     python3 tools/gen_unicode_tables.py
 
+It also writes the canonical decomposition, combining class and composition data for NFC, which
+Qwen2's tokenizer applies before splitting (UnicodeNormalization.swift):
+
+  nfcMaybeChanges    code points NFC may change or join with what precedes (NFC_Quick_Check No or
+                     Maybe, or a non-zero combining class); text without any is already NFC
+  combiningClasses   non-zero canonical combining classes as (first, last, class) triples
+  decomposition*     full canonical decomposition of every decomposable code point except Hangul
+                     syllables (decomposed arithmetically)
+  composition*       primary composites: (first << 32 | second) -> composite, sorted; excluded
+                     composites (CompositionExclusions, singletons, non-starter decompositions) are
+                     left out by keeping only pairs whose composite is itself NFC
+
 The output is deterministic for a given Python (unicodedata.unidata_version is written into it).
 """
 import sys
@@ -65,6 +77,77 @@ def swift_array(name: str, doc: str, rs: list[tuple[int, int]]) -> str:
     return "\n".join(lines)
 
 
+HANGUL_SYLLABLES = range(0xAC00, 0xD7A4)
+HANGUL_V = range(0x1161, 0x1176)
+HANGUL_T = range(0x11A8, 0x11C3)
+
+
+def nfc_data():
+    decomps = []      # (cp, [full canonical decomposition])
+    pairs = []        # (first, second, composite)
+    for cp in range(MAX_CP + 1):
+        if cp in HANGUL_SYLLABLES:
+            continue
+        c = chr(cp)
+        d = unicodedata.decomposition(c)
+        if not d or d.startswith("<"):
+            continue
+        decomps.append((cp, [ord(x) for x in unicodedata.normalize("NFD", c)]))
+        parts = [int(x, 16) for x in d.split()]
+        if len(parts) == 2 and unicodedata.normalize("NFC", c) == c:
+            pairs.append((parts[0], parts[1], cp))
+    seconds = {b for _, b, _ in pairs}
+
+    def maybe_changes(cp: int) -> bool:
+        c = chr(cp)
+        return (unicodedata.combining(c) != 0 or cp in seconds or cp in HANGUL_V or cp in HANGUL_T
+                or unicodedata.normalize("NFC", c) != c)
+
+    ccc = []
+    start = None
+    prev = 0
+    for cp in range(MAX_CP + 2):
+        v = unicodedata.combining(chr(cp)) if cp <= MAX_CP else 0
+        if v != prev:
+            if prev != 0:
+                ccc.append((start, cp - 1, prev))
+            start = cp
+            prev = v
+    return decomps, sorted(pairs, key=lambda p: (p[0] << 32) | p[1]), ccc, ranges(maybe_changes)
+
+
+def flat(name: str, doc: str, typ: str, values: list[int], per_row: int = 8) -> str:
+    lines = [f"    /// {doc}", f"    static let {name}: [{typ}] = ["]
+    for i in range(0, len(values), per_row):
+        lines.append("        " + ", ".join(f"0x{v:X}" for v in values[i:i + per_row]) + ",")
+    lines.append("    ]")
+    return "\n".join(lines)
+
+
+def nfc_tables() -> str:
+    decomps, pairs, ccc, maybe = nfc_data()
+    keys, starts, scalars = [], [], []
+    for cp, d in decomps:
+        keys.append(cp)
+        starts.append(len(scalars))
+        scalars.extend(d)
+    starts.append(len(scalars))
+    ccc_flat = [x for r in ccc for x in r]
+    return "\n\n".join([
+        swift_array("nfcMaybeChanges", "Code points NFC may change or compose with the code point before:", maybe),
+        flat("combiningClasses", f"Non-zero canonical combining classes: {len(ccc)} (first, last, class) triples.",
+             "UInt32", ccc_flat, 9),
+        flat("decompositionKeys", f"{len(keys)} code points with a canonical decomposition (Hangul syllables aside), sorted.",
+             "UInt32", keys),
+        flat("decompositionStarts", "Where each one's full decomposition starts in decompositionScalars (one extra end entry).",
+             "UInt16", starts),
+        flat("decompositionScalars", "The full canonical decompositions, back to back.", "UInt32", scalars),
+        flat("compositionKeys", f"{len(pairs)} primary composites' pairs as first << 32 | second, sorted.",
+             "UInt64", [(a << 32) | b for a, b, _ in pairs], 4),
+        flat("compositionValues", "The composite of each pair in compositionKeys.", "UInt32", [c for _, _, c in pairs]),
+    ])
+
+
 def latin1_table() -> str:
     # One class per code point below 0x100 so ASCII-heavy text never reaches the binary search.
     # Values match ScalarClass raw values: 0 other, 1 letter, 2 number, 3 whitespace.
@@ -103,6 +186,8 @@ def main() -> None:
         swift_array("numbers", "\\p{N} (Nd, Nl, No):", ranges(is_number)),
         "",
         swift_array("whitespace", "\\s (White_Space):", ranges(is_whitespace)),
+        "",
+        nfc_tables(),
         "}",
         "",
     ]

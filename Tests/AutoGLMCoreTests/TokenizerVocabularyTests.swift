@@ -263,3 +263,45 @@ import Testing
         #expect(try TestGGUF.loadError(spm) == .tokenizer(.malformedByteToken(id: 3, text: "<0xZZ>")))
     }
 }
+
+/// NFC against Foundation's canonical composition on text built to exercise decomposition,
+/// reordering of marks, blocking, and Hangul.
+@Suite struct TokenizerNFCTests {
+    static func nfc(_ s: String) -> String {
+        var scalars = s.unicodeScalars.map { $0.value }
+        var work: [UInt32] = []
+        UnicodeNFC.normalize(&scalars, work: &work)
+        var out = ""
+        for v in scalars { out.unicodeScalars.append(Unicode.Scalar(v)!) }
+        return out
+    }
+
+    @Test func knownCases() {
+        #expect(Self.nfc("e\u{301}") == "\u{E9}")
+        #expect(Self.nfc("\u{1E0B}\u{323}") == "\u{1E0D}\u{307}")        // reordering, then composing
+        #expect(Self.nfc("a\u{308}\u{301}") == "\u{E4}\u{301}")
+        #expect(Self.nfc("\u{1100}\u{1161}\u{11A8}") == "\u{AC01}")       // Hangul L V T
+        #expect(Self.nfc("\u{AC00}\u{11A8}") == "\u{AC01}")
+        #expect(Self.nfc("\u{B47}\u{AC00}\u{11A8}e") == "\u{B47}\u{AC01}e")
+        #expect(Self.nfc("\u{D4DB}\u{11A8}") == "\u{D4DB}\u{11A8}")       // LVT takes no second T
+        #expect(Self.nfc("\u{1100}\u{301}\u{1161}") == "\u{1100}\u{301}\u{1161}")  // blocked
+        #expect(Self.nfc("\u{301}e") == "\u{301}e")                       // nothing to join
+        #expect(Self.nfc("\u{2126}") == "\u{3A9}")                        // singleton
+        #expect(Self.nfc("\u{F900}") == "\u{8C48}")
+        #expect(Self.nfc("a\u{315}\u{300}\u{5AE}b") == "\u{E0}\u{5AE}\u{315}b")
+    }
+
+    /// Foundation is the oracle here, without Hangul: on Linux it leaves U+AC00 U+11A8 uncomposed
+    /// in some contexts (Python's unicodedata and the standard give U+AC01; see knownCases).
+    @Test func matchesFoundationOnRandomText() {
+        let pieces: [String] = ["a", "e", "o", "A", "\u{301}", "\u{300}", "\u{308}", "\u{323}", "\u{327}",
+                                "\u{315}", "\u{5AE}", "\u{E9}", "\u{1E0B}", "\u{2126}", "\u{212B}", "\u{F900}", "\u{B47}", "\u{B3E}",
+                                "\u{B57}", "\u{3099}", "\u{304B}", "\u{1D15E}", "\u{1D165}", "x", " ", "你"]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<1000 {
+            let s = (0..<Int.random(in: 1...8, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            #expect(Self.nfc(s).unicodeScalars.elementsEqual(s.precomposedStringWithCanonicalMapping.unicodeScalars),
+                    "\(s.unicodeScalars.map { String($0.value, radix: 16) }) -> \(Self.nfc(s).unicodeScalars.map { String($0.value, radix: 16) }) vs \(s.precomposedStringWithCanonicalMapping.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+    }
+}

@@ -5,6 +5,8 @@ enum PreTokenizerNames {
         let split: PreTokenizer
         /// Whether a pre-token that is itself in the vocabulary is emitted as is (see ByteLevelBPE).
         let ignoreMerges: Bool
+        /// Whether the HF tokenizer NFC-normalises text first (Qwen2 does; llama.cpp never does).
+        var normalizeNFC = false
     }
 
     static let entries: [Entry] = [
@@ -22,8 +24,8 @@ enum PreTokenizerNames {
         // reference here, so it is on.
         Entry(name: "glm4", split: .llama3, ignoreMerges: true),
         Entry(name: "chatglm-bpe", split: .llama3, ignoreMerges: true),
-        Entry(name: "qwen2", split: .qwen2, ignoreMerges: false),
-        Entry(name: "deepseek-r1-qwen", split: .qwen2, ignoreMerges: false),
+        Entry(name: "qwen2", split: .qwen2, ignoreMerges: false, normalizeNFC: true),
+        Entry(name: "deepseek-r1-qwen", split: .qwen2, ignoreMerges: false, normalizeNFC: true),
     ]
 
     static var supported: [String] { entries.map { $0.name } }

@@ -7,8 +7,8 @@
 ///
 /// The ids match HF tokenizers' for the same vocabulary (`add_special_tokens=False`). Deviations,
 /// all deliberate:
-/// - no Unicode normalisation (Qwen2's HF tokenizer applies NFC; llama.cpp does not either), so
-///   text that is not already NFC may tokenize differently from HF;
+/// - Qwen2 vocabularies NFC-normalise text before splitting it, as their HF tokenizer does (llama.cpp
+///   does not), so text that is not NFC tokenizes as HF does but does not decode back unchanged;
 /// - "llama" vocabularies put the "▁" space prefix only in front of text that starts the input and
 ///   does not already start with a space, as HF's Metaspace(prepend_scheme: "first") does; llama.cpp
 ///   (and HF's legacy Llama tokenizer) put it before every text fragment, even one starting with a
@@ -75,7 +75,7 @@ public final class Tokenizer {
     let encoder: Encoder
 
     enum Encoder {
-        case byteLevel(ByteLevelBPE, PreTokenizer)
+        case byteLevel(ByteLevelBPE, PreTokenizer, normalizeNFC: Bool)
         case sentencePiece(SentencePieceBPE)
     }
 
@@ -161,6 +161,7 @@ public final class Tokenizer {
         // Pre-tokenizer, add_bos and add_space_prefix defaults as llama.cpp's llama_vocab::load.
         var split = PreTokenizer.gpt2
         var ignoreMerges = false
+        var nfc = false
         var bosDefault = false
         let spaceDefault: Bool
         if kind == .byteLevelBPE {
@@ -168,6 +169,7 @@ public final class Tokenizer {
             guard let entry = PreTokenizerNames.resolve(preName) else { throw .tokenizer(.unknownPreTokenizer(preName)) }
             split = entry.split
             ignoreMerges = entry.ignoreMerges
+            nfc = entry.normalizeNFC
             bosDefault = entry.split == .llama3 && !(preName == "glm4" || preName == "chatglm-bpe")
             spaceDefault = false
         } else {
@@ -252,7 +254,7 @@ public final class Tokenizer {
             guard let merges = try gguf.stringArray(Keys.merges) else { throw .tokenizer(.missingVocabulary(key: Keys.merges)) }
             let bpe = try Tokenizer.loadMerges(merges, modelIndex, byteTokens, ignoreMerges: ignoreMerges)
             textIndex = modelIndex
-            theEncoder = .byteLevel(bpe, split)
+            theEncoder = .byteLevel(bpe, split, normalizeNFC: nfc)
         }
 
         model = kind
@@ -387,6 +389,8 @@ public final class Tokenizer {
         var ends: [Int] = []
         var bpe = ByteLevelBPE.Scratch()
         var spm = SentencePieceBPE.Scratch()
+        var normalized: [UInt8] = []
+        var nfcWork: [UInt32] = []
     }
 
     private func encodeFragment(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ s: inout EncodeScratch,
@@ -399,7 +403,7 @@ public final class Tokenizer {
                 prefix = range.lowerBound == 0 && !Tokenizer.startsWithSpace(fragment)
             }
             spm.encode(fragment, prefixSpace: prefix, index: index, scratch: &s.spm, into: &out)
-        case .byteLevel(let bpe, let split):
+        case .byteLevel(let bpe, let split, let nfc):
             s.scalars.removeAll(keepingCapacity: true)
             s.classes.removeAll(keepingCapacity: true)
             s.offsets.removeAll(keepingCapacity: true)
@@ -413,18 +417,41 @@ public final class Tokenizer {
                 i += len
             }
             s.offsets.append(range.upperBound)
-            // Second references to the buffers so `s` can be mutated while they are read.
-            let scalars = s.scalars, classes = s.classes
-            scalars.withUnsafeBufferPointer { sc in
-                classes.withUnsafeBufferPointer { cl in split.split(sc, cl, ends: &s.ends) }
+            let needsNFC = nfc && s.scalars.withUnsafeBufferPointer { UnicodeNFC.mayChange($0) }
+            if !needsNFC {
+                splitAndMerge(p, split, bpe, &s, &out)
+                return
             }
-            var previous = 0
-            for k in 0..<s.ends.count {
-                let end = s.ends[k]
-                let word = UnsafeBufferPointer(rebasing: p[s.offsets[previous]..<s.offsets[end]])
-                bpe.encode(word, index: index, scratch: &s.bpe, into: &out)
-                previous = end
+            // Normalise, then tokenize the re-encoded text instead of the input bytes.
+            UnicodeNFC.normalize(&s.scalars, work: &s.nfcWork)
+            s.normalized.removeAll(keepingCapacity: true)
+            s.classes.removeAll(keepingCapacity: true)
+            s.offsets.removeAll(keepingCapacity: true)
+            for scalar in s.scalars {
+                s.offsets.append(s.normalized.count)
+                s.classes.append(ScalarClass(scalar))
+                UTF8Scan.append(scalar, to: &s.normalized)
             }
+            s.offsets.append(s.normalized.count)
+            let text = s.normalized
+            text.withUnsafeBufferPointer { splitAndMerge($0, split, bpe, &s, &out) }
+        }
+    }
+
+    /// Pre-tokenizes the scalars in `s` (offsets into `p`) and runs BPE on each piece.
+    private func splitAndMerge(_ p: UnsafeBufferPointer<UInt8>, _ split: PreTokenizer, _ bpe: ByteLevelBPE,
+                               _ s: inout EncodeScratch, _ out: inout [Int32]) {
+        // Second references to the buffers so `s` can be mutated while they are read.
+        let scalars = s.scalars, classes = s.classes
+        scalars.withUnsafeBufferPointer { sc in
+            classes.withUnsafeBufferPointer { cl in split.split(sc, cl, ends: &s.ends) }
+        }
+        var previous = 0
+        for k in 0..<s.ends.count {
+            let end = s.ends[k]
+            let word = UnsafeBufferPointer(rebasing: p[s.offsets[previous]..<s.offsets[end]])
+            bpe.encode(word, index: index, scratch: &s.bpe, into: &out)
+            previous = end
         }
     }
 
@@ -474,6 +501,11 @@ public final class Tokenizer {
     }
 
     var stripsLeadingSpace: Bool { model == .sentencePieceBPE && addSpacePrefix }
+
+    var normalizesNFC: Bool {
+        if case .byteLevel(_, _, let nfc) = encoder { return nfc }
+        return false
+    }
 
     /// Calls `body` with the bytes of token `id` (empty if out of range) without copying them.
     @inline(__always)
