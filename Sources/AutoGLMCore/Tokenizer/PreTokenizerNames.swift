@@ -7,6 +7,8 @@ enum PreTokenizerNames {
         let ignoreMerges: Bool
         /// Whether the HF tokenizer NFC-normalises text first (Qwen2 does; llama.cpp never does).
         var normalizeNFC = false
+        /// llama.cpp's add_bos default when tokenizer.ggml.add_bos_token is absent (true for Llama-3).
+        var addBosByDefault = false
     }
 
     static let entries: [Entry] = [
@@ -15,9 +17,9 @@ enum PreTokenizerNames {
         Entry(name: "default", split: .gpt2, ignoreMerges: false),
         Entry(name: "gpt2", split: .gpt2, ignoreMerges: false),
         Entry(name: "gpt-2", split: .gpt2, ignoreMerges: false),   // llama.cpp's name for GPT-2
-        Entry(name: "llama-bpe", split: .llama3, ignoreMerges: true),
-        Entry(name: "llama3", split: .llama3, ignoreMerges: true),
-        Entry(name: "llama-v3", split: .llama3, ignoreMerges: true),
+        Entry(name: "llama-bpe", split: .llama3, ignoreMerges: true, addBosByDefault: true),
+        Entry(name: "llama3", split: .llama3, ignoreMerges: true, addBosByDefault: true),
+        Entry(name: "llama-v3", split: .llama3, ignoreMerges: true, addBosByDefault: true),
         // GLM-4 splits like Llama-3 (llama-vocab.cpp, LLAMA_VOCAB_PRE_TYPE_CHATGLM4). Like Llama-3 its
         // vocabulary comes from tiktoken, which looks a whole pre-token up before merging, and its HF
         // tokenizer sets ignore_merges accordingly; llama.cpp does not for GLM-4. HF's ids are the

@@ -47,6 +47,11 @@ public final class Tokenizer {
 
     /// Ids are Int32, so the vocabulary must fit.
     public static let maxVocabularySize = Int(Int32.max)
+    /// Token texts are indexed with 32-bit offsets.
+    public static let maxVocabularyBytes = Int(Int32.max)
+    /// Longest stretch of text (between special tokens) encoded as one piece: the encoders number
+    /// symbols with 32-bit integers. Longer stretches are cut at a character boundary.
+    static let maxFragmentBytes = 1 << 28
 
     public let model: Model
     public let vocabularySize: Int
@@ -87,9 +92,11 @@ public final class Tokenizer {
             throw .tokenizer(.missingVocabulary(key: Keys.model))
         }
         let kind: Model
-        if modelName == "gpt2" {
+        // Byte comparisons: String == is canonical equivalence, which Core does not need (and
+        // Embedded Swift would have to link Unicode tables for).
+        if modelName.utf8.elementsEqual("gpt2".utf8) {
             kind = .byteLevelBPE
-        } else if modelName == "llama" {
+        } else if modelName.utf8.elementsEqual("llama".utf8) {
             kind = .sentencePieceBPE
         } else {
             throw .tokenizer(.unsupportedModel(modelName))
@@ -130,6 +137,9 @@ public final class Tokenizer {
         // Raw token text -> id. llama.cpp refuses a vocabulary with a repeated token; so do we.
         var totalBytes = 0
         for t in tokens { totalBytes += t.utf8.count }
+        guard totalBytes <= Tokenizer.maxVocabularyBytes else {
+            throw .tokenizer(.vocabularyTextTooLarge(bytes: totalBytes, limit: Tokenizer.maxVocabularyBytes))
+        }
         var rawIndex = TokenTextIndex(expectedCount: n, expectedBytes: totalBytes)
         for i in 0..<n {
             let dup: Int32? = Tokenizer.withUTF8(tokens[i]) { rawIndex.insert($0, id: Int32(i)) }
@@ -170,7 +180,7 @@ public final class Tokenizer {
             split = entry.split
             ignoreMerges = entry.ignoreMerges
             nfc = entry.normalizeNFC
-            bosDefault = entry.split == .llama3 && !(preName == "glm4" || preName == "chatglm-bpe")
+            bosDefault = entry.addBosByDefault
             spaceDefault = false
         } else {
             bosDefault = true
@@ -395,6 +405,18 @@ public final class Tokenizer {
 
     private func encodeFragment(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ s: inout EncodeScratch,
                                 _ out: inout [Int32]) {
+        var start = range.lowerBound
+        while range.upperBound - start > Tokenizer.maxFragmentBytes {
+            var cut = start + Tokenizer.maxFragmentBytes
+            while cut > start && p[cut] & 0xC0 == 0x80 { cut -= 1 }  // not inside a character
+            encodePiece(p, start..<cut, &s, &out)
+            start = cut
+        }
+        encodePiece(p, start..<range.upperBound, &s, &out)
+    }
+
+    private func encodePiece(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ s: inout EncodeScratch,
+                             _ out: inout [Int32]) {
         switch encoder {
         case .sentencePiece(let spm):
             let fragment = UnsafeBufferPointer(rebasing: p[range])

@@ -10,6 +10,7 @@ public enum TokenizerError: Error, Equatable {
     case specialTokenOutOfRange(key: String, id: Int, vocabularySize: Int)
     case emptyVocabulary
     case vocabularyTooLarge(count: Int, limit: Int)
+    case vocabularyTextTooLarge(bytes: Int, limit: Int)
     case duplicateToken(text: String, firstId: Int, secondId: Int)
     case badTokenType(id: Int, type: Int)
     /// A token of type 6 (byte) whose text is not "<0xXX>".
@@ -34,6 +35,8 @@ public enum TokenizerError: Error, Equatable {
             return "'\(key)' = \(id) is outside the vocabulary (0..<\(n))"
         case .emptyVocabulary: return "'tokenizer.ggml.tokens' is empty"
         case .vocabularyTooLarge(let count, let limit): return "vocabulary has \(count) tokens, the limit is \(limit)"
+        case .vocabularyTextTooLarge(let bytes, let limit):
+            return "the token texts take \(bytes) bytes, the limit is \(limit)"
         case .duplicateToken(let text, let a, let b): return "token '\(text)' appears twice (ids \(a) and \(b))"
         case .badTokenType(let id, let type): return "token \(id) has type \(type) (valid: 0...6)"
         case .malformedByteToken(let id, let text): return "byte token \(id) is '\(text)', expected '<0xXX>'"
