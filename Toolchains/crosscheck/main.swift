@@ -25,7 +25,7 @@ func crossCheckEntry(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePo
 enum CrossCheckDriver {
     static let usage = "usage: crosscheck <model.gguf> [--backend reference|neon|emulation]"
     /// Bumped whenever the output format changes, so stale binaries are noticed.
-    static let formatVersion = 2
+    static let formatVersion = 3
 
     static func run(_ args: [String]) -> Int32 {
         var path: String? = nil
@@ -51,6 +51,7 @@ enum CrossCheckDriver {
         printMathSweep()
         let fileStatus = printModelFile(path: path)
         if fileStatus != 0 { return fileStatus }
+        printTokenization(path: path)
         printGeneration(path: path, backend: backend)
         print("end")
         return 0
@@ -64,6 +65,26 @@ enum CrossCheckDriver {
     /// with the token id and an FNV-1a-64 hash of the logits' bit patterns (plus a few
     /// logits in hex), so any numeric divergence between aarch64/NEON and x86/emulation
     /// shows up as the first differing line. Print nothing backend-specific to stdout.
+    /// English, Chinese, emoji with a ZWJ sequence, code, digits and whitespace runs: the
+    /// pre-tokenizer's Unicode tables and the BPE merges all get exercised.
+    static let tokenizerProbeText = "The car ahead brakes suddenly! 前方车辆急刹车，怎么办？ 🚗💨 👩‍👩‍👧\n\tif (x == 3.14) { return 12345; }\n\n   I'll, don't 'RE"
+
+    /// The tokenizer's ids and round trip for a fixed mixed text.
+    static func printTokenization(path: String) {
+        do {
+            let file = try GGUFFile(path: path)
+            guard file.metadata["tokenizer.ggml.tokens"] != nil else { return }
+            let tokenizer = try Tokenizer(gguf: file)
+            let ids = tokenizer.encode(tokenizerProbeText)
+            var line = "tokenize \(ids.count) ids:"
+            for id in ids { line += " \(id)" }
+            print(line)
+            print("detokenize round trip " + (tokenizer.decode(ids) == tokenizerProbeText ? "exact" : "differs"))
+        } catch {
+            print("tokenizer error: " + error.message)
+        }
+    }
+
     static let promptLength = 9
     static let generatedTokens = 24
 

@@ -1,0 +1,30 @@
+import Foundation
+
+/// Where the models that ship with Open-AutoGLM live: `Models/` in a source checkout
+/// (found by walking up from the executable), `<prefix>/share/autoglm/models` when
+/// installed, or the directory named by AUTOGLM_MODELS.
+enum BundledModels {
+    static let defaultFileName = "default.gguf"
+
+    static func searchDirectories() -> [URL] {
+        var dirs: [URL] = []
+        if let env = ProcessInfo.processInfo.environment["AUTOGLM_MODELS"] { dirs.append(URL(fileURLWithPath: env)) }
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = executable.deletingLastPathComponent()
+        dirs.append(dir.deletingLastPathComponent().appendingPathComponent("share/autoglm/models"))
+        for _ in 0..<6 {
+            dirs.append(dir.appendingPathComponent("Models"))
+            dir = dir.deletingLastPathComponent()
+        }
+        return dirs
+    }
+
+    static func defaultModelPath() throws -> String {
+        for dir in searchDirectories() {
+            let candidate = dir.appendingPathComponent(defaultFileName)
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate.resolvingSymlinksInPath().path }
+        }
+        throw CLIError(description: "no bundled model found (looked for \(defaultFileName) in: "
+            + searchDirectories().map(\.path).joined(separator: ", ") + "); pass --model PATH or set AUTOGLM_MODELS")
+    }
+}

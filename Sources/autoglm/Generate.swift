@@ -1,0 +1,108 @@
+import ArgumentParser
+import AutoGLMCore
+import Foundation
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate text from a prompt, streaming it as it is produced.")
+
+    @Option(help: "Path to a GGUF model (default: the bundled model).")
+    var model: String?
+
+    @Option(help: "The prompt text.")
+    var prompt: String
+
+    @Option(name: .customLong("max-tokens"), help: "Maximum new tokens.")
+    var maxTokens: Int = 64
+
+    @Option(help: "Sampling temperature; 0 is greedy.")
+    var temperature: Float = 0
+
+    @Option(name: .customLong("top-k"), help: "Keep the k most likely tokens (0: off).")
+    var topK: Int = 0
+
+    @Option(name: .customLong("top-p"), help: "Nucleus sampling mass (1: off).")
+    var topP: Float = 1
+
+    @Option(name: .customLong("min-p"), help: "Drop tokens below min-p × the top probability (0: off).")
+    var minP: Float = 0
+
+    @Option(name: .customLong("repeat-penalty"), help: "Repetition penalty (1: off).")
+    var repeatPenalty: Float = 1
+
+    @Option(name: .customLong("presence-penalty"), help: "Presence penalty (0: off).")
+    var presencePenalty: Float = 0
+
+    @Option(help: "Sampling seed.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Kernel backend: reference, emulation or neon (default: the fastest exact one here).")
+    var backend: String?
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    @Flag(help: "Print one JSON object instead of streaming text.")
+    var json = false
+
+    @Flag(help: "Print the model and the memory plan first (to stderr).")
+    var verbose = false
+
+    func run() throws {
+        let path = try model ?? BundledModels.defaultModelPath()
+        let loaded = try coreCall { () throws(CoreError) in try Model(path: path) }
+        let tokenizer = try coreCall { () throws(CoreError) in try Tokenizer(gguf: loaded.gguf) }
+        let limits = try runtime.limits(for: loaded.config)
+        let chosenBackend = try backend.map { name in try coreCall { () throws(CoreError) in try Backend(name: name) } }
+            ?? Backend.platformDefault
+        let state = try coreCall { () throws(CoreError) in try InferenceState(model: loaded, limits: limits, backend: chosenBackend) }
+        if verbose {
+            printError("model: \(path)")
+            printError(describe(loaded.config))
+            printError("backend: \(chosenBackend.name)")
+            printError(state.plan.description)
+        }
+        let sampling = SamplerConfig(temperature: temperature, topK: topK, topP: topP, minP: minP,
+                                     repetitionPenalty: repeatPenalty, presencePenalty: presencePenalty, seed: seed)
+        let generator = try coreCall { () throws(CoreError) in
+            try sampling.validated()
+            return try Generator(state: state, sampling: sampling)
+        }
+        let promptIds = tokenizer.encode(prompt, addBos: tokenizer.addBosDefault)
+        var detokenizer = StreamingDetokenizer(tokenizer: tokenizer)
+        let stream = !json
+        let result = try coreCall { () throws(CoreError) in
+            try generator.generate(prompt: promptIds, maxNewTokens: maxTokens,
+                                   isEndOfGeneration: { tokenizer.isEndOfGeneration($0) },
+                                   onToken: { token in
+                                       if stream { FileHandle.standardOutput.write(Data(detokenizer.push(token).utf8)) }
+                                       return true
+                                   })
+        }
+        if stream {
+            FileHandle.standardOutput.write(Data((detokenizer.flush() + "\n").utf8))
+            if verbose {
+                printError("prompt \(result.promptTokens) tokens, generated \(result.tokens.count) (\(result.finishReason.name)); "
+                    + "prefill \(format(result.prefillTokensPerSecond)) tok/s, decode \(format(result.decodeTokensPerSecond)) tok/s")
+            }
+        } else {
+            let object: [String: Any] = [
+                "model": path,
+                "backend": chosenBackend.name,
+                "prompt_tokens": promptIds.map(Int.init),
+                "tokens": result.tokens.map(Int.init),
+                "text": tokenizer.decode(result.tokens.filter { !tokenizer.isEndOfGeneration($0) }),
+                "finish_reason": result.finishReason.name,
+                "prefill_tokens_per_second": result.prefillTokensPerSecond,
+                "decode_tokens_per_second": result.decodeTokensPerSecond,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+func format(_ value: Double) -> String { String(format: "%.1f", value) }
