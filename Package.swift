@@ -29,11 +29,11 @@ let package = Package(
             name: "AutoGLMCoreTests",
             dependencies: [
                 "AutoGLMCore",
-                "AllocationCountingSupport",  // sampler branch: malloc counting
+                "AllocationCountingSupport",
             ]
         ),
-        // sampler branch: defines malloc & co. to count allocations per thread, for
-        // the zero-allocations-per-token tests. Linked into test executables only.
+        // Defines malloc & co. to count allocations per thread, for the
+        // zero-allocations-per-token tests. Linked into test executables only.
         .target(name: "AllocationCountingSupport", path: "Tests/AllocationCountingSupport"),
     ]
 )
