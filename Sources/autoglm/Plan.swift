@@ -48,7 +48,10 @@ struct Plan: ParsableCommand {
         print(describe(loaded.config))
         print(plan.description)
         if let budget {
-            try coreCall { () throws(CoreError) in try plan.check(budgetBytes: budget) }
+            // The plan is already on screen; the error only needs the verdict.
+            guard plan.totalBytes <= budget else {
+                throw CLIError(description: "the plan needs \(plan.totalBytes) bytes (\(formatBytes(plan.totalBytes))), over the budget of \(budget) bytes")
+            }
             print("fits the budget of \(formatBytes(budget))")
         }
     }

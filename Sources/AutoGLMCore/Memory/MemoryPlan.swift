@@ -102,7 +102,11 @@ public struct MemoryPlan: Equatable {
         let r = "\(rows)"
         try add("residual x", "[\(r) × \(c.embeddingLength)] f32", try product(rows, c.embeddingLength), 4)
         try add("normed xb", "[\(r) × \(max(c.embeddingLength, c.qDim))] f32", try product(rows, max(c.embeddingLength, c.qDim)), 4)
-        try add("post-norm out", "[\(r) × \(c.embeddingLength)] f32", try product(rows, c.family == .glm4 ? c.embeddingLength : 1), 4)
+        if c.family == .glm4 {
+            try add("post-norm out", "[\(r) × \(c.embeddingLength)] f32", try product(rows, c.embeddingLength), 4)
+        } else {
+            try add("post-norm out", "unused (GLM-4 only)", 1, 4)
+        }
         try add("query q", "[\(r) × \(c.qDim)] f32", try product(rows, c.qDim), 4)
         try add("key k", "[\(r) × \(c.kvDim)] f32", try product(rows, c.kvDim), 4)
         try add("value v", "[\(r) × \(c.kvDim)] f32", try product(rows, c.kvDim), 4)
