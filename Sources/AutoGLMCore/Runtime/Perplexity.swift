@@ -1,0 +1,87 @@
+/// Perplexity as llama.cpp's `perplexity` tool defines it, so the two can be compared on
+/// the same GGUF and text:
+///
+/// - the text is tokenized once; it is cut into ⌊N / n_ctx⌋ non-overlapping windows of
+///   n_ctx tokens (a trailing partial window is dropped);
+/// - when the vocabulary adds BOS, the first token of each window is replaced by BOS;
+/// - each window is evaluated from an empty KV cache, and only its second half is scored:
+///   the logits at positions n_ctx/2 … n_ctx−2 predict tokens n_ctx/2+1 … n_ctx−1;
+/// - perplexity = exp(mean negative log-likelihood over every scored token).
+///
+/// Bits per byte divides the same total NLL, in bits, by the UTF-8 bytes of the scored tokens.
+public struct PerplexityResult: Equatable {
+    public var windows: Int
+    public var scoredTokens: Int
+    public var scoredBytes: Int
+    public var totalNegativeLogLikelihood: Double  // nats
+
+    public var perplexity: Double {
+        scoredTokens == 0 ? .nan : DeterministicMath.expDouble(totalNegativeLogLikelihood / Double(scoredTokens))
+    }
+
+    public var bitsPerByte: Double {
+        scoredBytes == 0 ? .nan : totalNegativeLogLikelihood / DeterministicMath.logDouble(2) / Double(scoredBytes)
+    }
+}
+
+public enum Perplexity {
+    /// Scores `tokens` (already tokenized) with windows of `context` tokens. `bos` replaces
+    /// each window's first token when given. `tokenByteCount` gives the UTF-8 length of a
+    /// token's text for bits per byte. `onWindow` reports progress (windows done, total).
+    public static func evaluate(state: InferenceState, tokens: [Int32], context: Int, bos: Int32?,
+                                tokenByteCount: (Int32) -> Int,
+                                onWindow: (Int, Int) -> Void = { _, _ in }) throws(CoreError) -> PerplexityResult {
+        guard context >= 4, context <= state.limits.maxContext else {
+            throw .invalidArgument(name: "context", value: "\(context)",
+                                   reason: "must be between 4 and the planned context \(state.limits.maxContext)")
+        }
+        let windows = tokens.count / context
+        guard windows >= 1 else {
+            throw .invalidArgument(name: "text", value: "\(tokens.count) tokens", reason: "needs at least one window of \(context) tokens")
+        }
+        let vocab = state.config.vocabularySize
+        for id in tokens where id < 0 || Int(id) >= vocab {
+            throw .tokenizer(.tokenOutOfRange(id: Int(id), vocabularySize: vocab))
+        }
+        var result = PerplexityResult(windows: windows, scoredTokens: 0, scoredBytes: 0, totalNegativeLogLikelihood: 0)
+        var window = [Int32](repeating: 0, count: context)
+        let first = context / 2
+        let chunk = state.limits.prefillChunk
+        for w in 0..<windows {
+            for i in 0..<context { window[i] = tokens[w * context + i] }
+            if let bos { window[0] = bos }
+            window.withUnsafeBufferPointer { ids in
+                // Unscored first half: prefill in planned chunks, ending on position first.
+                var position = 0
+                while position <= first {
+                    let n = min(chunk, first + 1 - position)
+                    state.forward(tokens: UnsafeBufferPointer(rebasing: ids[position..<(position + n)]), startPosition: position)
+                    position += n
+                }
+                // Scored half: logits at position p predict ids[p + 1].
+                var p = first
+                while true {
+                    let target = ids[p + 1]
+                    result.totalNegativeLogLikelihood += negativeLogLikelihood(state.logits, count: vocab, target: Int(target))
+                    result.scoredTokens += 1
+                    result.scoredBytes += tokenByteCount(target)
+                    if p + 1 >= context - 1 { break }
+                    p += 1
+                    state.forward(tokens: UnsafeBufferPointer(rebasing: ids[p..<(p + 1)]), startPosition: p)
+                }
+            }
+            onWindow(w + 1, windows)
+        }
+        return result
+    }
+
+    /// −log softmax(logits)[target], in Double: log Σ exp(l − max) − (l_target − max).
+    static func negativeLogLikelihood(_ logits: UnsafePointer<Float>, count: Int, target: Int) -> Double {
+        var maxLogit = -Float.infinity
+        for i in 0..<count { maxLogit = max(maxLogit, logits[i]) }
+        let m = Double(maxLogit)
+        var sum = 0.0
+        for i in 0..<count { sum += DeterministicMath.expDouble(Double(logits[i]) - m) }
+        return DeterministicMath.logDouble(sum) - (Double(logits[target]) - m)
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import AutoGLMCore
+import Foundation
+
+struct PerplexityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "perplexity",
+        abstract: "Perplexity of a model on a text file, defined as llama.cpp's perplexity tool does.",
+        discussion: """
+        The text is tokenized once and cut into non-overlapping windows of --context tokens;
+        each window starts from an empty cache (its first token replaced by BOS when the
+        vocabulary adds one) and only the second half of each window is scored. Perplexity is
+        exp(mean negative log-likelihood); bits_per_byte is the same total in bits over the
+        UTF-8 bytes of the scored tokens.
+        """)
+
+    @Option(help: "Path to a GGUF model (default: the bundled model).")
+    var model: String?
+
+    @Option(help: "UTF-8 text file to score.")
+    var text: String
+
+    @Option(help: "Window length in tokens.")
+    var context: Int = 512
+
+    @Option(help: "Kernel backend: reference, emulation or neon.")
+    var backend: String?
+
+    @Option(help: "Worker threads for the kernels.")
+    var threads: Int = 1
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        let path = try model ?? BundledModels.defaultModelPath()
+        guard let data = FileManager.default.contents(atPath: text) else {
+            throw CLIError(description: "cannot read text file '\(text)'")
+        }
+        let loaded = try coreCall { () throws(CoreError) in try Model(path: path) }
+        let tokenizer = try coreCall { () throws(CoreError) in try Tokenizer(gguf: loaded.gguf) }
+        let chosen = try backend.map { name in try coreCall { () throws(CoreError) in try Backend(name: name) } } ?? .platformDefault
+        let limits = RuntimeLimits(maxContext: context, prefillChunk: min(64, context), threads: threads)
+        let state = try coreCall { () throws(CoreError) in try InferenceState(model: loaded, limits: limits, backend: chosen) }
+        let tokens = tokenizer.encode(String(decoding: data, as: UTF8.self), addBos: false)
+        let bos = tokenizer.addBosDefault ? tokenizer.bosTokenId : nil
+        let started = Date()
+        let result = try coreCall { () throws(CoreError) in
+            try Perplexity.evaluate(state: state, tokens: tokens, context: context, bos: bos,
+                                    tokenByteCount: { tokenizer.tokenBytes($0).count },
+                                    onWindow: { done, total in
+                                        printError("window \(done)/\(total)  \(Int(Date().timeIntervalSince(started)))s")
+                                    })
+        }
+        if json {
+            let object: [String: Any] = [
+                "model": path, "text": text, "context": context, "windows": result.windows,
+                "tokens": result.scoredTokens, "text_tokens": tokens.count,
+                "perplexity": result.perplexity, "bits_per_byte": result.bitsPerByte,
+            ]
+            let out = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: out, as: UTF8.self))
+        } else {
+            print("perplexity \(String(format: "%.4f", result.perplexity)) over \(result.scoredTokens) scored tokens "
+                + "(\(result.windows) windows of \(context)), \(String(format: "%.4f", result.bitsPerByte)) bits/byte")
+        }
+    }
+}
