@@ -7,7 +7,7 @@ struct PerplexityCommand: ParsableCommand {
         commandName: "perplexity",
         abstract: "Perplexity of a model on a text file, defined as llama.cpp's perplexity tool does.",
         discussion: """
-        The text is tokenized once and cut into non-overlapping windows of --context tokens;
+        The text is tokenized once (with BOS first when the vocabulary adds one) and cut into non-overlapping windows of --context tokens;
         each window starts from an empty cache (its first token replaced by BOS when the
         vocabulary adds one) and only the second half of each window is scored. Perplexity is
         exp(mean negative log-likelihood); bits_per_byte is the same total in bits over the
@@ -42,7 +42,9 @@ struct PerplexityCommand: ParsableCommand {
         let chosen = try backend.map { name in try coreCall { () throws(CoreError) in try Backend(name: name) } } ?? .platformDefault
         let limits = RuntimeLimits(maxContext: context, prefillChunk: min(64, context), threads: threads)
         let state = try coreCall { () throws(CoreError) in try InferenceState(model: loaded, limits: limits, backend: chosen) }
-        let tokens = tokenizer.encode(String(decoding: data, as: UTF8.self), addBos: false)
+        // As llama.cpp: BOS (when the vocabulary adds one) starts the token stream, and each
+        // window's first token is replaced by BOS again.
+        let tokens = tokenizer.encode(String(decoding: data, as: UTF8.self), addBos: tokenizer.addBosDefault)
         let bos = tokenizer.addBosDefault ? tokenizer.bosTokenId : nil
         let started = Date()
         let result = try coreCall { () throws(CoreError) in
