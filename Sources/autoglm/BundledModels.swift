@@ -19,6 +19,14 @@ enum BundledModels {
         return dirs
     }
 
+    /// The first search directory that exists.
+    static func directory() -> URL? {
+        searchDirectories().first { url in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+        }
+    }
+
     static func defaultModelPath() throws -> String {
         for dir in searchDirectories() {
             let candidate = dir.appendingPathComponent(defaultFileName)
