@@ -74,7 +74,10 @@ struct Generate: ParsableCommand {
             try generator.generate(prompt: promptIds, maxNewTokens: maxTokens,
                                    isEndOfGeneration: { tokenizer.isEndOfGeneration($0) },
                                    onToken: { token in
-                                       if stream { FileHandle.standardOutput.write(Data(detokenizer.push(token).utf8)) }
+                                       // Control tokens ([gMASK], <|user|>, …) are structure, not text: not shown.
+                                       if stream && tokenizer.tokenType(token) != .control {
+                                           FileHandle.standardOutput.write(Data(detokenizer.push(token).utf8))
+                                       }
                                        return true
                                    })
         }
@@ -90,7 +93,7 @@ struct Generate: ParsableCommand {
                 "backend": chosenBackend.name,
                 "prompt_tokens": promptIds.map(Int.init),
                 "tokens": result.tokens.map(Int.init),
-                "text": tokenizer.decode(result.tokens.filter { !tokenizer.isEndOfGeneration($0) }),
+                "text": tokenizer.decode(result.tokens.filter { tokenizer.tokenType($0) != .control }),
                 "finish_reason": result.finishReason.name,
                 "prefill_tokens_per_second": result.prefillTokensPerSecond,
                 "decode_tokens_per_second": result.decodeTokensPerSecond,
