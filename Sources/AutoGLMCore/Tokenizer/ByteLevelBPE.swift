@@ -48,7 +48,7 @@ struct ByteLevelBPE {
         }
         for k in 0..<(n - 1) { pushPair(Int32(k), &s) }
 
-        while let top = ByteLevelBPE.heapPop(&s.heap) {
+        while let top = BinaryHeap.pop(&s.heap, <) {
             let rank = Int(top >> 32)
             let left = Int(UInt32(truncatingIfNeeded: top))
             // Skip entries made stale by an earlier merge: a symbol that grew has a new id, one
@@ -79,39 +79,6 @@ struct ByteLevelBPE {
         let a = s.ids[Int(left)], b = s.ids[Int(right)]
         guard a >= 0, b >= 0, let rank = ranks.lookup(a, b) else { return }
         // Lowest rank first, then leftmost: both orders fit in one integer comparison.
-        ByteLevelBPE.heapPush(&s.heap, UInt64(UInt32(rank)) << 32 | UInt64(UInt32(left)))
-    }
-
-    // A plain binary min-heap over UInt64.
-
-    static func heapPush(_ h: inout [UInt64], _ v: UInt64) {
-        h.append(v)
-        var i = h.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            if h[parent] <= v { break }
-            h[i] = h[parent]
-            i = parent
-        }
-        h[i] = v
-    }
-
-    static func heapPop(_ h: inout [UInt64]) -> UInt64? {
-        guard let last = h.popLast() else { return nil }
-        if h.isEmpty { return last }
-        let top = h[0]
-        var i = 0
-        let n = h.count
-        while true {
-            let l = 2 * i + 1
-            if l >= n { break }
-            var c = l
-            if l + 1 < n && h[l + 1] < h[l] { c = l + 1 }
-            if h[c] >= last { break }
-            h[i] = h[c]
-            i = c
-        }
-        h[i] = last
-        return top
+        BinaryHeap.push(&s.heap, UInt64(UInt32(rank)) << 32 | UInt64(UInt32(left)), <)
     }
 }

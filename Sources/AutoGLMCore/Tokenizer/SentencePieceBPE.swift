@@ -65,7 +65,7 @@ struct SentencePieceBPE {
             guard let base = text.baseAddress else { return }
             for k in 1..<max(1, s.start.count) { addBigram(Int32(k - 1), Int32(k), base, index, &s) }
 
-            while let b = SentencePieceBPE.heapPop(&s.heap) {
+            while let b = BinaryHeap.pop(&s.heap, SentencePieceBPE.precedes) {
                 let l = Int(b.left), r = Int(b.right)
                 // Stale if either side was merged away or grew since the pair was queued.
                 if s.length[l] == 0 || s.length[r] == 0 || s.length[l] + s.length[r] != b.size { continue }
@@ -104,43 +104,12 @@ struct SentencePieceBPE {
         let start = Int(s.start[Int(left)])
         let size = s.length[Int(left)] + s.length[Int(right)]
         guard let id = index.lookup(text + start, Int(size)) else { return }
-        SentencePieceBPE.heapPush(&s.heap, Bigram(score: scores[Int(id)], left: left, right: right, size: size))
+        BinaryHeap.push(&s.heap, Bigram(score: scores[Int(id)], left: left, right: right, size: size), SentencePieceBPE.precedes)
     }
 
     /// Highest score first, then leftmost (llama.cpp's llm_bigram_spm comparator).
     @inline(__always)
     static func precedes(_ a: Bigram, _ b: Bigram) -> Bool {
         a.score > b.score || (a.score == b.score && a.left < b.left)
-    }
-
-    static func heapPush(_ h: inout [Bigram], _ v: Bigram) {
-        h.append(v)
-        var i = h.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            if !precedes(v, h[parent]) { break }
-            h[i] = h[parent]
-            i = parent
-        }
-        h[i] = v
-    }
-
-    static func heapPop(_ h: inout [Bigram]) -> Bigram? {
-        guard let last = h.popLast() else { return nil }
-        if h.isEmpty { return last }
-        let top = h[0]
-        var i = 0
-        let n = h.count
-        while true {
-            let l = 2 * i + 1
-            if l >= n { break }
-            var c = l
-            if l + 1 < n && precedes(h[l + 1], h[l]) { c = l + 1 }
-            if !precedes(h[c], last) { break }
-            h[i] = h[c]
-            i = c
-        }
-        h[i] = last
-        return top
     }
 }
