@@ -84,7 +84,8 @@ import Testing
             let d = abs(HalfFloat.toFloat(UInt16(q[b * 18]) | UInt16(q[b * 18 + 1]) << 8))
             for j in 0..<32 {
                 let clipped = abs(x[b * 32 + j]) > 7.5 * d
-                #expect(abs(back[b * 32 + j] - x[b * 32 + j]) <= (clipped ? d : d * 0.5) + 1e-3, "block \(b) element \(j)")
+                // The stored d is f16-rounded: |q| <= 8 times its half-ulp (2^-11 relative) adds < 0.01·d.
+                #expect(abs(back[b * 32 + j] - x[b * 32 + j]) <= (clipped ? d : d * 0.5) + d * 0.01, "block \(b) element \(j)")
             }
         }
     }
