@@ -28,12 +28,20 @@ public enum IOError: Error, Equatable {
     case openFailed(path: String, errno: Int32)
     case mapFailed(path: String, errno: Int32, bytes: Int)
     case statFailed(path: String, errno: Int32)
+    case createFailed(path: String, errno: Int32)
+    case writeFailed(path: String, errno: Int32)
+    case syncFailed(path: String, errno: Int32)
+    case renameFailed(from: String, to: String, errno: Int32)
 
     public var message: String {
         switch self {
         case .openFailed(let path, let e): return "cannot open '\(path)' (errno \(e))"
         case .mapFailed(let path, let e, let bytes): return "cannot map \(bytes) bytes of '\(path)' (errno \(e))"
         case .statFailed(let path, let e): return "cannot stat '\(path)' (errno \(e))"
+        case .createFailed(let path, let e): return "cannot create '\(path)' (errno \(e))"
+        case .writeFailed(let path, let e): return "cannot write '\(path)' (errno \(e))"
+        case .syncFailed(let path, let e): return "cannot fsync '\(path)' (errno \(e))"
+        case .renameFailed(let from, let to, let e): return "cannot rename '\(from)' to '\(to)' (errno \(e))"
         }
     }
 }

@@ -7,6 +7,9 @@ public final class GGUFFile {
     /// Metadata in file order (keys are unique; checked at parse time).
     public let metadataKeys: [String]
     public let metadata: [String: GGUFValue]
+    /// Each key's on-disk type (GGUFValue folds integer widths and float32/64), so a
+    /// writer can copy metadata exactly.
+    public let metadataTypes: [String: GGUFValueType]
     public let tensors: [GGUFTensorInfo]
     public let tensorIndex: [String: Int]
     public let alignment: Int
@@ -44,6 +47,7 @@ public final class GGUFFile {
         // Both counts are now bounded by maxTensorCount / maxMetadataCount: Int() is safe.
         var keys: [String] = []
         var meta: [String: GGUFValue] = [:]
+        var types: [String: GGUFValueType] = [:]
         keys.reserveCapacity(Int(kvCount))
         var values = GGUFValueReader()
         for i in 0..<Int(kvCount) {
@@ -52,10 +56,12 @@ public final class GGUFFile {
             let value = try values.read(&r, rawType: rawType, key: key, depth: 0)
             guard meta[key] == nil else { throw .gguf(.duplicateKey(key: key)) }
             meta[key] = value
+            types[key] = GGUFValueType(rawValue: rawType)
             keys.append(key)
         }
         metadataKeys = keys
         metadata = meta
+        metadataTypes = types
         let align = try GGUFFile.alignment(in: meta)
         alignment = align
 

@@ -17,6 +17,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 
 /// Opens a file read-only. Returns the fd or -errno.
 static inline int32_t aglm_open_readonly(const char *path) {
@@ -45,6 +46,21 @@ static inline int32_t aglm_munmap(const void *p, size_t length) {
 static inline int32_t aglm_close(int32_t fd) { return close(fd) == 0 ? 0 : -errno; }
 
 static inline int32_t aglm_errno(void) { return errno; }
+
+/// Creates (or truncates) a file for writing, mode 0644. Returns the fd or -errno
+/// (open is variadic, so Swift cannot call it directly).
+static inline int32_t aglm_create_file(const char *path) {
+    int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+    return fd >= 0 ? fd : -errno;
+}
+
+static inline int32_t aglm_fsync(int32_t fd) { return fsync(fd) == 0 ? 0 : -errno; }
+
+static inline int32_t aglm_rename(const char *from, const char *to) {
+    return rename(from, to) == 0 ? 0 : -errno;
+}
+
+static inline int32_t aglm_unlink(const char *path) { return unlink(path) == 0 ? 0 : -errno; }
 
 /// Aligned heap block for arenas. Returns NULL on failure.
 static inline void *aglm_aligned_alloc(size_t alignment, size_t size) {

@@ -1,0 +1,192 @@
+/// Rewrites a GGUF file with its weight matrices in another type, choosing per tensor
+/// as llama.cpp's converter does: matrices take the target type, rows that do not fill
+/// its blocks fall back to F16, 1-D tensors (norms, biases, rope_freqs) stay F32, and
+/// tensors named by a `keep` pattern keep their input bytes.
+public enum GGUFQuantizer {
+    public static let fileTypeKey = "general.file_type"
+    public static let quantizationVersionKey = "general.quantization_version"
+    /// GGML_QNT_VERSION: the Q8_0/Q4_0 block layouts this writer produces.
+    public static let quantizationVersion: Int64 = 2
+    /// Floats dequantized at a time, so memory stays bounded for any tensor size.
+    public static let chunkElements = 1 << 20
+    /// The type matrices fall back to when their rows do not fill whole blocks.
+    public static let fallbackType = TensorType.f16
+
+    /// The `--type` names this quantizer accepts.
+    public static let targetNames: [(String, TensorType)] = [("f32", .f32), ("f16", .f16), ("bf16", .bf16), ("q8_0", .q8_0)]
+
+    public static func targetType(named name: String) throws(CoreError) -> TensorType {
+        for (n, t) in targetNames where n == name { return t }
+        throw .invalidArgument(name: "quantization type", value: name,
+                               reason: "supported: " + targetNames.map { $0.0 }.joined(separator: ", "))
+    }
+
+    /// llama.cpp's LLAMA_FTYPE for a file whose matrices are mostly `type`.
+    public static func llamaFileType(_ type: TensorType) -> Int64 {
+        switch type {
+        case .f32: return 0   // LLAMA_FTYPE_ALL_F32
+        case .f16: return 1   // LLAMA_FTYPE_MOSTLY_F16
+        case .q4_0: return 2  // LLAMA_FTYPE_MOSTLY_Q4_0
+        case .q8_0: return 7  // LLAMA_FTYPE_MOSTLY_Q8_0
+        case .bf16: return 32 // LLAMA_FTYPE_MOSTLY_BF16
+        }
+    }
+
+    /// What one tensor becomes. `nil` means: copy the input bytes unchanged.
+    public static func outputType(for tensor: GGUFTensorInfo, target: TensorType, keep: [String]) -> TensorType? {
+        for pattern in keep where globMatches(tensor.name, pattern: pattern) { return nil }
+        let wanted: TensorType
+        if tensor.shape.count == 1 {
+            wanted = .f32
+        } else if tensor.rowElements % target.blockSize != 0 {
+            wanted = fallbackType
+        } else {
+            wanted = target
+        }
+        return wanted == tensor.type ? nil : wanted
+    }
+
+    /// `*` matches any run of characters (dots included); everything else matches itself.
+    public static func globMatches(_ name: String, pattern: String) -> Bool {
+        let s = Array(name.utf8), p = Array(pattern.utf8)
+        let star = UInt8(ascii: "*")
+        var i = 0, j = 0
+        var starAt = -1, resumeAt = 0
+        while i < s.count {
+            if j < p.count && p[j] != star && p[j] == s[i] {
+                i += 1; j += 1
+            } else if j < p.count && p[j] == star {
+                starAt = j; resumeAt = i; j += 1
+            } else if starAt >= 0 {
+                // Let the last star swallow one more character and retry.
+                resumeAt += 1; i = resumeAt; j = starAt + 1
+            } else {
+                return false
+            }
+        }
+        while j < p.count && p[j] == star { j += 1 }
+        return j == p.count
+    }
+
+    /// Writes `outputPath` (through a temporary file, see GGUFWriter). `progress` is
+    /// called after each tensor.
+    @discardableResult
+    public static func quantize(input: GGUFFile, outputPath: String, type target: TensorType, keep: [String],
+                                progress: (QuantizeProgress) -> Void) throws(CoreError) -> QuantizeSummary {
+        var plan: [TensorType?] = []
+        var descriptors: [GGUFTensorDescriptor] = []
+        var quantized = false
+        for t in input.tensors {
+            let out = outputType(for: t, target: target, keep: keep)
+            plan.append(out)
+            let type = out ?? t.type
+            quantized = quantized || type.blockSize > 1
+            descriptors.append(GGUFTensorDescriptor(name: t.name, shape: t.shape, type: type))
+        }
+        let metadata = outputMetadata(input.metadataEntries, fileType: llamaFileType(target), quantized: quantized)
+        let writer = try GGUFWriter(path: outputPath, metadata: metadata, tensors: descriptors)
+
+        var summary = QuantizeSummary(inputBytes: input.file.count, outputBytes: writer.fileBytes)
+        for (i, t) in input.tensors.enumerated() {
+            let written = writer.tensors[i]
+            if let out = plan[i] {
+                try convert(t, of: input, to: out, writer: writer)
+            } else {
+                try writer.append(input.bytes(for: t))
+                summary.kept += 1
+            }
+            summary.count(written.type)
+            progress(QuantizeProgress(index: i, count: input.tensors.count, name: t.name, inputType: t.type,
+                                      outputType: written.type, inputBytes: t.byteCount, outputBytes: written.byteCount))
+        }
+        try writer.finish()
+        return summary
+    }
+
+    /// Metadata in input order; general.file_type set to the target's LLAMA_FTYPE and,
+    /// when any tensor is block-quantized, general.quantization_version to 2 (each added
+    /// at the end when absent, keeping its on-disk type when present).
+    static func outputMetadata(_ entries: [GGUFMetadataEntry], fileType: Int64, quantized: Bool) -> [GGUFMetadataEntry] {
+        var out: [GGUFMetadataEntry] = []
+        var sawFileType = false, sawVersion = false
+        for e in entries {
+            if e.key == fileTypeKey {
+                out.append(GGUFMetadataEntry(key: e.key, type: integerType(e.type), value: .int(fileType)))
+                sawFileType = true
+            } else if e.key == quantizationVersionKey && quantized {
+                out.append(GGUFMetadataEntry(key: e.key, type: integerType(e.type), value: .int(quantizationVersion)))
+                sawVersion = true
+            } else {
+                out.append(e)
+            }
+        }
+        if !sawFileType { out.append(GGUFMetadataEntry(key: fileTypeKey, type: .uint32, value: .int(fileType))) }
+        if quantized && !sawVersion {
+            out.append(GGUFMetadataEntry(key: quantizationVersionKey, type: .uint32, value: .int(quantizationVersion)))
+        }
+        return out
+    }
+
+    /// A key that held something other than a wide-enough integer is rewritten as llama.cpp writes it: u32.
+    static func integerType(_ t: GGUFValueType) -> GGUFValueType {
+        switch t {
+        case .uint32, .int32, .uint64, .int64: return t
+        default: return .uint32
+        }
+    }
+
+    /// Dequantizes the input in chunks of whole rows and requantizes each chunk.
+    static func convert(_ t: GGUFTensorInfo, of input: GGUFFile, to out: TensorType, writer: GGUFWriter) throws(CoreError) {
+        let rowElements = t.rowElements
+        let inRowBytes = t.type.rowBytes(elements: rowElements)!
+        // Every output type passed here fits the row (outputType checked the block size).
+        let outRowBytes = out.rowBytes(elements: rowElements)!
+        let rowsPerChunk = max(1, chunkElements / rowElements)
+        let floats = UnsafeMutablePointer<Float>.allocate(capacity: rowsPerChunk * rowElements)
+        defer { floats.deallocate() }
+        let bytes = UnsafeMutableRawPointer.allocate(byteCount: rowsPerChunk * outRowBytes, alignment: 16)
+        defer { bytes.deallocate() }
+        let src = input.data(for: t)
+        var row = 0
+        while row < t.rowCount {
+            let n = min(rowsPerChunk, t.rowCount - row)
+            dequantize(type: t.type, src + row * inRowBytes, count: n * rowElements, into: floats)
+            TensorQuantizer.quantize(floats, count: n * rowElements, to: out, into: bytes)
+            try writer.append(UnsafeRawBufferPointer(start: bytes, count: n * outRowBytes))
+            row += n
+        }
+    }
+}
+
+/// One tensor done: what it was and what it became.
+public struct QuantizeProgress {
+    public let index: Int
+    public let count: Int
+    public let name: String
+    public let inputType: TensorType
+    public let outputType: TensorType
+    public let inputBytes: Int
+    public let outputBytes: Int
+}
+
+/// File sizes and how many tensors of each type the output holds.
+public struct QuantizeSummary {
+    public let inputBytes: Int
+    public let outputBytes: Int
+    /// Tensors copied unchanged (kept by a pattern, or already in their output type).
+    public var kept = 0
+    public private(set) var tensorsByType: [(type: TensorType, tensors: Int)] = []
+
+    init(inputBytes: Int, outputBytes: Int) {
+        self.inputBytes = inputBytes
+        self.outputBytes = outputBytes
+    }
+
+    mutating func count(_ type: TensorType) {
+        for i in 0..<tensorsByType.count where tensorsByType[i].type == type {
+            tensorsByType[i].tensors += 1
+            return
+        }
+        tensorsByType.append((type, 1))
+    }
+}
