@@ -54,40 +54,40 @@ public enum VectorDot {
         return reduce(acc)
     }
 
+    /// Σ a[j]·b[j] over 32 int8 pairs. A plain loop on purpose: LLVM turns it into SDOT
+    /// for cortex-a78 and into vpmaddwd on x86, while the same sum written with
+    /// SIMD32<Int8> widening compiles to out-of-line conversions (Toolchains/README.md).
     @inline(__always)
-    static func dotInt8x32(_ a: SIMD32<Int8>, _ b: SIMD32<Int8>) -> Int32 {
-        let wide = SIMD32<Int16>(truncatingIfNeeded: a) &* SIMD32<Int16>(truncatingIfNeeded: b)
-        let lo = SIMD16<Int32>(truncatingIfNeeded: wide.lowHalf)
-        let hi = SIMD16<Int32>(truncatingIfNeeded: wide.highHalf)
-        return (lo &+ hi).wrappedSum()
+    static func dotInt8x32(_ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>) -> Int32 {
+        var sum: Int32 = 0
+        for j in 0..<32 { sum &+= Int32(a[j]) &* Int32(b[j]) }
+        return sum
     }
 
     public static func q8_0(_ w: UnsafeRawPointer, _ xq: UnsafePointer<Int8>, _ xd: UnsafePointer<Float>, count: Int) -> Float {
         var acc: Float = 0
-        let xr = UnsafeRawPointer(xq)
         for b in 0..<(count / 32) {
             let block = w + b * 34
             let wd = HalfFloat.toFloat(block.loadUnaligned(as: UInt16.self))
-            let wq = block.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self)
-            let xv = xr.loadUnaligned(fromByteOffset: b * 32, as: SIMD32<Int8>.self)
-            acc += Float(dotInt8x32(wq, xv)) * (wd * xd[b])
+            let wq = (block + 2).assumingMemoryBound(to: Int8.self)
+            acc += Float(dotInt8x32(wq, xq + b * 32)) * (wd * xd[b])
         }
         return acc
     }
 
     public static func q4_0(_ w: UnsafeRawPointer, _ xq: UnsafePointer<Int8>, _ xd: UnsafePointer<Float>, count: Int) -> Float {
         var acc: Float = 0
-        let xr = UnsafeRawPointer(xq)
-        let eight = SIMD16<UInt8>(repeating: 8)
         for b in 0..<(count / 32) {
             let block = w + b * 18
             let wd = HalfFloat.toFloat(block.loadUnaligned(as: UInt16.self))
-            let packed = block.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self)
-            let low = SIMD16<Int8>(truncatingIfNeeded: (packed & 0x0F) &- eight)
-            let high = SIMD16<Int8>(truncatingIfNeeded: (packed &>> 4) &- eight)
-            let wq = SIMD32<Int8>(lowHalf: low, highHalf: high)
-            let xv = xr.loadUnaligned(fromByteOffset: b * 32, as: SIMD32<Int8>.self)
-            acc += Float(dotInt8x32(wq, xv)) * (wd * xd[b])
+            let x = xq + b * 32
+            var sum: Int32 = 0
+            for j in 0..<16 {
+                let byte = block.load(fromByteOffset: 2 + j, as: UInt8.self)
+                sum &+= (Int32(byte & 0x0F) - 8) &* Int32(x[j])
+                sum &+= (Int32(byte >> 4) - 8) &* Int32(x[j + 16])
+            }
+            acc += Float(sum) * (wd * xd[b])
         }
         return acc
     }
