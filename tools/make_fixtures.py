@@ -57,20 +57,18 @@ transformers 5.23, tokenizers 0.23, sentencepiece 0.2.3).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import os
 import shutil
-import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import llama_cpp_converter  # noqa: E402  (tools/llama_cpp_converter.py)
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "Tests" / "Fixtures"
-LCP_VERSION = "0.3.36"
-LCP_BASE = Path(os.environ.get("AUTOGLM_LLAMA_CPP_DIR", "/tmp/lcp"))
+LCP_VERSION = llama_cpp_converter.LCP_VERSION
 QTYPES = ("f32", "f16", "q8_0")
 N_GREEDY = 32
 MIN_MARGIN = 0.3          # smallest top1-top2 logit gap over the greedy steps, every reference
@@ -249,23 +247,6 @@ def log(*a):
 # ----------------------------------------------------------------------------------------------
 # llama.cpp sdist
 # ----------------------------------------------------------------------------------------------
-def llama_cpp_dir() -> Path:
-    d = LCP_BASE / f"llama_cpp_python-{LCP_VERSION}" / "vendor" / "llama.cpp"
-    if (d / "convert_hf_to_gguf.py").is_file() and (d / "gguf-py" / "gguf").is_dir():
-        return d
-    LCP_BASE.mkdir(parents=True, exist_ok=True)
-    tarball = LCP_BASE / f"llama_cpp_python-{LCP_VERSION}.tar.gz"
-    if not tarball.is_file():
-        log(f"downloading llama-cpp-python {LCP_VERSION} sdist into {LCP_BASE}")
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", "llama-cpp-python",
-                        f"llama-cpp-python=={LCP_VERSION}", "-d", str(LCP_BASE)], check=True)
-    log(f"unpacking {tarball}")
-    with tarfile.open(tarball) as tf:
-        tf.extractall(LCP_BASE, filter="data")
-    assert (d / "convert_hf_to_gguf.py").is_file(), f"converter not found in {d}"
-    return d
-
-
 def import_gguf(lcp: Path):
     sys.path.insert(0, str(lcp / "gguf-py"))
     import gguf  # noqa: E402
@@ -273,40 +254,8 @@ def import_gguf(lcp: Path):
     return gguf
 
 
-def run_converter_inprocess(argv: list[str]) -> None:
-    """Entry point of the converter subprocess: `--run-converter LCP_DIR PRE -- converter args`."""
-    lcp, pre = Path(argv[0]), argv[1]
-    conv_args = argv[3:]
-    sys.path.insert(0, str(lcp))
-    sys.path.insert(1, str(lcp / "gguf-py"))
-    import convert_hf_to_gguf  # noqa: E402  (inserts gguf-py too)
-    from conversion.base import TextModel  # noqa: E402
-
-    original = TextModel.get_vocab_base_pre
-
-    def get_vocab_base_pre(self, tokenizer) -> str:
-        try:
-            res = original(self, tokenizer)
-        except NotImplementedError:
-            print(f"[make_fixtures] unknown pre-tokenizer hash mapped to {pre!r}", flush=True)
-            return pre
-        if res != pre:
-            raise SystemExit(f"pre-tokenizer hash is known as {res!r}, wanted {pre!r}")
-        return res
-
-    TextModel.get_vocab_base_pre = get_vocab_base_pre
-    sys.argv = ["convert_hf_to_gguf.py", *conv_args]
-    convert_hf_to_gguf.main()
-
-
 def convert(lcp: Path, hf_dir: Path, outtype: str, outfile: Path, pre: str, name: str) -> None:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--run-converter", str(lcp), pre, "--",
-           str(hf_dir), "--outtype", outtype, "--outfile", str(outfile), "--model-name", name]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    (hf_dir / f"convert-{outtype}.log").write_text(r.stdout + r.stderr)
-    if r.returncode != 0:
-        sys.stderr.write(r.stdout[-4000:] + r.stderr[-8000:])
-        raise SystemExit(f"converter failed for {hf_dir} {outtype}")
+    llama_cpp_converter.convert(lcp, hf_dir, outtype, outfile, pre, name, hf_dir / f"convert-{outtype}.log")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -883,9 +832,6 @@ def tokenizer_cases(name: str, tok, sp=None) -> list[dict]:
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "--run-converter":
-        run_converter_inprocess(sys.argv[2:])
-        return
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=FIXTURES, help="output folder (default Tests/Fixtures)")
     ap.add_argument("--keep-temp", action="store_true", help="keep the HF folders (prints where)")
@@ -898,7 +844,7 @@ def main() -> None:
     import torch
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)
-    lcp = llama_cpp_dir()
+    lcp = llama_cpp_converter.llama_cpp_dir(log)
     gguf = import_gguf(lcp)
 
     out_models = args.out / "models"

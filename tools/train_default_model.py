@@ -60,17 +60,18 @@ import platform
 import re
 import subprocess
 import sys
-import tarfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import llama_cpp_converter  # noqa: E402  (tools/llama_cpp_converter.py)
 
 REPO = Path(__file__).resolve().parent.parent
 MODELS = REPO / "Models"
 HELDOUT = MODELS / "default-heldout.txt"
 CARD = MODELS / "README.md"
 GGUF_NAME = "glm4-kjv-7m-f32.gguf"
-LCP_VERSION = "0.3.36"
-LCP_BASE = Path(os.environ.get("AUTOGLM_LLAMA_CPP_DIR", "/tmp/lcp"))
+LCP_VERSION = llama_cpp_converter.LCP_VERSION
 
 # Same as tools/make_fixtures.py: GLM-4 uses Llama-3's split regex; the GLM special tokens.
 GLM4_RE = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
@@ -353,56 +354,10 @@ def train(model, train_ids, held_ids, tok, nbytes, args, logf):
 
 
 # ----------------------------------------------------------------------------------------------
-# conversion (minimal copy of tools/make_fixtures.py's helpers)
+# conversion (tools/llama_cpp_converter.py)
 # ----------------------------------------------------------------------------------------------
-def llama_cpp_dir() -> Path:
-    d = LCP_BASE / f"llama_cpp_python-{LCP_VERSION}" / "vendor" / "llama.cpp"
-    if (d / "convert_hf_to_gguf.py").is_file() and (d / "gguf-py" / "gguf").is_dir():
-        return d
-    LCP_BASE.mkdir(parents=True, exist_ok=True)
-    tarball = LCP_BASE / f"llama_cpp_python-{LCP_VERSION}.tar.gz"
-    if not tarball.is_file():
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", "llama-cpp-python",
-                        f"llama-cpp-python=={LCP_VERSION}", "-d", str(LCP_BASE)], check=True)
-    with tarfile.open(tarball) as tf:
-        tf.extractall(LCP_BASE, filter="data")
-    assert (d / "convert_hf_to_gguf.py").is_file(), f"converter not found in {d}"
-    return d
-
-
-def run_converter_inprocess(argv: list[str]) -> None:
-    """Subprocess entry: `--run-converter LCP_DIR PRE -- converter args`. Unknown pre-tokenizer hash -> PRE."""
-    lcp, pre = Path(argv[0]), argv[1]
-    sys.path.insert(0, str(lcp))
-    sys.path.insert(1, str(lcp / "gguf-py"))
-    import convert_hf_to_gguf  # noqa: E402
-    from conversion.base import TextModel  # noqa: E402
-    original = TextModel.get_vocab_base_pre
-
-    def get_vocab_base_pre(self, tokenizer) -> str:
-        try:
-            res = original(self, tokenizer)
-        except NotImplementedError:
-            print(f"[train_default] unknown pre-tokenizer hash mapped to {pre!r}", flush=True)
-            return pre
-        if res != pre:
-            raise SystemExit(f"pre-tokenizer hash is known as {res!r}, wanted {pre!r}")
-        return res
-
-    TextModel.get_vocab_base_pre = get_vocab_base_pre
-    sys.argv = ["convert_hf_to_gguf.py", *argv[3:]]
-    convert_hf_to_gguf.main()
-
-
 def convert(lcp: Path, hf_dir: Path, outfile: Path, name: str) -> str:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--run-converter", str(lcp), "glm4", "--",
-           str(hf_dir), "--outtype", "f32", "--outfile", str(outfile), "--model-name", name]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    (hf_dir / "convert.log").write_text(r.stdout + r.stderr)
-    if r.returncode != 0:
-        sys.stderr.write(r.stdout[-4000:] + r.stderr[-8000:])
-        raise SystemExit("converter failed")
-    return r.stdout + r.stderr
+    return llama_cpp_converter.convert(lcp, hf_dir, "f32", outfile, "glm4", name, hf_dir / "convert.log")
 
 
 def check_gguf(lcp: Path, path: Path, model) -> dict:
@@ -573,9 +528,6 @@ def write_card(info: dict) -> None:
 
 # ----------------------------------------------------------------------------------------------
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "--run-converter":
-        run_converter_inprocess(sys.argv[2:])
-        return
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--minutes", type=float, default=45.0, help="training wall-clock budget (default 45)")
     ap.add_argument("--steps", type=int, default=None, help="fixed number of steps (overrides --minutes)")
@@ -638,7 +590,7 @@ def main() -> None:
     for p, s in samples.items():
         log(f"greedy: {s!r}")
 
-    lcp = llama_cpp_dir()
+    lcp = llama_cpp_converter.llama_cpp_dir(log)
     out = MODELS / GGUF_NAME
     convert(lcp, hf, out, "glm4-kjv-7m")
     g = check_gguf(lcp, out, model)
