@@ -75,20 +75,10 @@ public enum VectorDot {
         return acc
     }
 
+    /// Q4_0 has no vector form of its own yet: both backends run ReferenceDot's loop (the
+    /// plain-loop shape LLVM can vectorize). A tuned kernel belongs to the fast-kernels work.
+    @inline(__always)
     public static func q4_0(_ w: UnsafeRawPointer, _ xq: UnsafePointer<Int8>, _ xd: UnsafePointer<Float>, count: Int) -> Float {
-        var acc: Float = 0
-        for b in 0..<(count / 32) {
-            let block = w + b * 18
-            let wd = HalfFloat.toFloat(block.loadUnaligned(as: UInt16.self))
-            let x = xq + b * 32
-            var sum: Int32 = 0
-            for j in 0..<16 {
-                let byte = block.load(fromByteOffset: 2 + j, as: UInt8.self)
-                sum &+= (Int32(byte & 0x0F) - 8) &* Int32(x[j])
-                sum &+= (Int32(byte >> 4) - 8) &* Int32(x[j + 16])
-            }
-            acc += Float(sum) * (wd * xd[b])
-        }
-        return acc
+        ReferenceDot.q4_0(w, xq, xd, count: count)
     }
 }
