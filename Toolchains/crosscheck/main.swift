@@ -104,14 +104,8 @@ enum CrossCheckDriver {
                                            backend: chosen)
             let vocab = model.config.vocabularySize
             let prompt = promptIds(vocabularySize: vocab)
-            var position = 0
-            while position < prompt.count {
-                let n = min(4, prompt.count - position)
-                prompt.withUnsafeBufferPointer { ids in
-                    state.forward(tokens: UnsafeBufferPointer(rebasing: ids[position..<(position + n)]), startPosition: position)
-                }
-                position += n
-            }
+            prompt.withUnsafeBufferPointer { state.prefill(tokens: $0, startPosition: 0) }
+            var position = prompt.count
             for step in 0..<generatedTokens {
                 var hash = FNV1a64()
                 var best = 0

@@ -78,17 +78,9 @@ public final class Generator {
         guard maxNewTokens > 0 else { return result }
         for (i, id) in prompt.enumerated() { history[i] = id }
 
-        // Prefill in chunks that the memory plan sized the activations for.
         let start = aglm_monotonic_ns()
-        var position = 0
-        let chunk = state.plan.limits.prefillChunk
-        prompt.withUnsafeBufferPointer { ids in
-            while position < ids.count {
-                let n = min(chunk, ids.count - position)
-                state.forward(tokens: UnsafeBufferPointer(rebasing: ids[position..<(position + n)]), startPosition: position)
-                position += n
-            }
-        }
+        prompt.withUnsafeBufferPointer { state.prefill(tokens: $0, startPosition: 0) }
+        var position = prompt.count
         let prefillEnd = aglm_monotonic_ns()
         result.prefillNanoseconds = prefillEnd - start
 

@@ -67,4 +67,18 @@ public final class InferenceState {
         case .glm, .glm4: forwardGLM(tokens: tokens, startPosition: startPosition, sequence: sequence)
         }
     }
+
+    /// Runs any number of prompt tokens through `forward` in the chunks the memory plan
+    /// sized the activations for. Every (row, token) is computed the same way whatever the
+    /// chunking, so the result equals one big pass bit for bit.
+    public func prefill(tokens: UnsafeBufferPointer<Int32>, startPosition: Int, sequence: Int = 0) {
+        let chunk = limits.prefillChunk
+        var done = 0
+        while done < tokens.count {
+            let n = min(chunk, tokens.count - done)
+            forward(tokens: UnsafeBufferPointer(rebasing: tokens[done..<(done + n)]), startPosition: startPosition + done,
+                    sequence: sequence)
+            done += n
+        }
+    }
 }

@@ -46,18 +46,12 @@ public enum Perplexity {
         var result = PerplexityResult(windows: windows, scoredTokens: 0, scoredBytes: 0, totalNegativeLogLikelihood: 0)
         var window = [Int32](repeating: 0, count: context)
         let first = context / 2
-        let chunk = state.limits.prefillChunk
         for w in 0..<windows {
             for i in 0..<context { window[i] = tokens[w * context + i] }
             if let bos { window[0] = bos }
             window.withUnsafeBufferPointer { ids in
-                // Unscored first half: prefill in planned chunks, ending on position first.
-                var position = 0
-                while position <= first {
-                    let n = min(chunk, first + 1 - position)
-                    state.forward(tokens: UnsafeBufferPointer(rebasing: ids[position..<(position + n)]), startPosition: position)
-                    position += n
-                }
+                // Unscored first half, ending on position first.
+                state.prefill(tokens: UnsafeBufferPointer(rebasing: ids[0...first]), startPosition: 0)
                 // Scored half: logits at position p predict ids[p + 1].
                 var p = first
                 while true {

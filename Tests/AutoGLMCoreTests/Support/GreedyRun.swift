@@ -10,15 +10,8 @@ struct GreedyRun {
 
     init(state: InferenceState, prompt: [Int32], steps: Int) {
         let vocab = state.config.vocabularySize
-        var position = 0
-        let chunk = state.limits.prefillChunk
-        prompt.withUnsafeBufferPointer { ids in
-            while position < ids.count {
-                let n = min(chunk, ids.count - position)
-                state.forward(tokens: UnsafeBufferPointer(rebasing: ids[position..<(position + n)]), startPosition: position)
-                position += n
-            }
-        }
+        prompt.withUnsafeBufferPointer { state.prefill(tokens: $0, startPosition: 0) }
+        var position = prompt.count
         for step in 0..<steps {
             let logits = UnsafeBufferPointer(start: state.logits, count: vocab)
             if step == 0 { firstLogits = Array(logits) }
