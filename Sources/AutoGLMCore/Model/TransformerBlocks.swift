@@ -27,6 +27,9 @@ extension InferenceState {
         let nRot = config.ropeDimensions
         let headDim = config.headDim
         let half = nRot / 2
+        // Pair partner offsets: NORM rotates (2i, 2i+1), NeoX (i, i + n_rot/2). Read once
+        // here: `config` copies the whole ModelConfig on every access.
+        let pairsAreAdjacent = config.ropeStyle == .normal
         let table = ropeCosSin + t * nRot
         let row = buffer + t * heads * headDim
         for h in 0..<heads {
@@ -34,7 +37,7 @@ extension InferenceState {
             for i in 0..<half {
                 let c = table[2 * i]
                 let s = table[2 * i + 1]
-                let (ia, ib) = config.ropeStyle == .normal ? (2 * i, 2 * i + 1) : (i, i + half)
+                let (ia, ib) = pairsAreAdjacent ? (2 * i, 2 * i + 1) : (i, i + half)
                 let a = head[ia]
                 let b = head[ib]
                 head[ia] = a * c - b * s
