@@ -16,3 +16,9 @@ func coreCall<T>(_ body: () throws(CoreError) -> T) throws -> T {
         throw CLIError(description: error.message)
     }
 }
+
+/// The backend named on the command line, or the fastest exact one for this machine.
+func resolveBackend(_ name: String?) throws -> Backend {
+    guard let name else { return .platformDefault }
+    return try coreCall { () throws(CoreError) in try Backend(name: name) }
+}

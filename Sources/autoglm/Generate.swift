@@ -52,8 +52,7 @@ struct Generate: ParsableCommand {
         let loaded = try coreCall { () throws(CoreError) in try Model(path: path) }
         let tokenizer = try coreCall { () throws(CoreError) in try Tokenizer(gguf: loaded.gguf) }
         let limits = try runtime.limits(for: loaded.config)
-        let chosenBackend = try backend.map { name in try coreCall { () throws(CoreError) in try Backend(name: name) } }
-            ?? Backend.platformDefault
+        let chosenBackend = try resolveBackend(backend)
         let state = try coreCall { () throws(CoreError) in try InferenceState(model: loaded, limits: limits, backend: chosenBackend) }
         if verbose {
             printError("model: \(path)")

@@ -39,7 +39,7 @@ struct PerplexityCommand: ParsableCommand {
         }
         let loaded = try coreCall { () throws(CoreError) in try Model(path: path) }
         let tokenizer = try coreCall { () throws(CoreError) in try Tokenizer(gguf: loaded.gguf) }
-        let chosen = try backend.map { name in try coreCall { () throws(CoreError) in try Backend(name: name) } } ?? .platformDefault
+        let chosen = try resolveBackend(backend)
         let limits = RuntimeLimits(maxContext: context, prefillChunk: min(64, context), threads: threads)
         let state = try coreCall { () throws(CoreError) in try InferenceState(model: loaded, limits: limits, backend: chosen) }
         // As llama.cpp: BOS (when the vocabulary adds one) starts the token stream, and each
