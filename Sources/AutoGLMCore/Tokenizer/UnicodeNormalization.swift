@@ -102,20 +102,12 @@ enum UnicodeNFC {
             return a + (b - tBase)
         }
         let key = UInt64(a) << 32 | UInt64(b)
-        let keys = UnicodeTables.compositionKeys
-        var lo = 0, hi = keys.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if keys[mid] < key {
-                lo = mid + 1
-            } else {
-                hi = mid
-            }
-        }
-        return lo < keys.count && keys[lo] == key ? UnicodeTables.compositionValues[lo] : nil
+        guard let i = index(of: key, in: UnicodeTables.compositionKeys) else { return nil }
+        return UnicodeTables.compositionValues[i]
     }
 
-    private static func index(of c: UInt32, in keys: [UInt32]) -> Int? {
+    /// Binary search of a sorted table.
+    private static func index<Key: Comparable>(of c: Key, in keys: [Key]) -> Int? {
         var lo = 0, hi = keys.count
         while lo < hi {
             let mid = (lo + hi) / 2
