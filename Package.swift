@@ -7,6 +7,7 @@ let package = Package(
     name: "Open-AutoGLM",
     products: [
         .library(name: "AutoGLMCore", targets: ["AutoGLMCore"]),
+        .library(name: "AutoGLM", targets: ["AutoGLM"]),
         .executable(name: "autoglm", targets: ["autoglm"]),
     ],
     dependencies: [
@@ -18,10 +19,15 @@ let package = Package(
             name: "AutoGLMCore",
             dependencies: ["CAutoGLMSys"]
         ),
+        // Full Swift (Foundation allowed): HF folders, chat templates, quantization tooling.
+        .target(
+            name: "AutoGLM",
+            dependencies: ["AutoGLMCore"]
+        ),
         .executableTarget(
             name: "autoglm",
             dependencies: [
-                "AutoGLMCore",
+                "AutoGLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
