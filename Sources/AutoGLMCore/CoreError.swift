@@ -7,6 +7,7 @@ public enum CoreError: Error, Equatable {
     case model(ModelError)
     case tokenizer(TokenizerError)
     case memory(MemoryError)
+    case checkpoint(CheckpointError)
     /// A caller passed a value outside what the runtime supports.
     case invalidArgument(name: String, value: String, reason: String)
 
@@ -18,6 +19,7 @@ public enum CoreError: Error, Equatable {
         case .model(let e): return "model: " + e.message
         case .tokenizer(let e): return "tokenizer: " + e.message
         case .memory(let e): return "memory: " + e.message
+        case .checkpoint(let e): return "checkpoint: " + e.message
         case .invalidArgument(let name, let value, let reason):
             return "invalid \(name) '\(value)': \(reason)"
         }
@@ -32,6 +34,8 @@ public enum IOError: Error, Equatable {
     case writeFailed(path: String, errno: Int32)
     case syncFailed(path: String, errno: Int32)
     case renameFailed(from: String, to: String, errno: Int32)
+    case readFailed(path: String, errno: Int32)
+    case removeFailed(path: String, errno: Int32)
 
     public var message: String {
         switch self {
@@ -42,6 +46,8 @@ public enum IOError: Error, Equatable {
         case .writeFailed(let path, let e): return "cannot write '\(path)' (errno \(e))"
         case .syncFailed(let path, let e): return "cannot fsync '\(path)' (errno \(e))"
         case .renameFailed(let from, let to, let e): return "cannot rename '\(from)' to '\(to)' (errno \(e))"
+        case .readFailed(let path, let e): return "cannot read '\(path)' (errno \(e))"
+        case .removeFailed(let path, let e): return "cannot remove '\(path)' (errno \(e))"
         }
     }
 }

@@ -1,7 +1,7 @@
 /// How one sequence turns logits into a token. The defaults are greedy decoding with
 /// every filter and penalty off; field meanings follow llama.cpp's sampler options so
 /// that settings carry over from there unchanged.
-public struct SamplerConfig: Equatable {
+public struct SamplerConfig: Equatable, Sendable {
     /// Divides the logits before the final softmax; 0 selects greedy decoding (argmax).
     public var temperature: Float
     /// Keep only the `topK` best-ranked tokens; 0 (or ≥ the vocabulary) turns it off.

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
+#include <dirent.h>
 
 /// Opens a file read-only. Returns the fd or -errno.
 static inline int32_t aglm_open_readonly(const char *path) {
@@ -61,6 +62,37 @@ static inline int32_t aglm_rename(const char *from, const char *to) {
 }
 
 static inline int32_t aglm_unlink(const char *path) { return unlink(path) == 0 ? 0 : -errno; }
+
+/// Reads up to `count` bytes at `offset` (pread, retried on EINTR and short reads).
+/// Returns the bytes read (fewer only at end of file) or -errno.
+static inline int64_t aglm_read_at(int32_t fd, void *buffer, size_t count, int64_t offset) {
+    size_t done = 0;
+    while (done < count) {
+        ssize_t n = pread(fd, (uint8_t *)buffer + done, count - done, (off_t)(offset + (int64_t)done));
+        if (n < 0) { if (errno == EINTR) continue; return -errno; }
+        if (n == 0) break;
+        done += (size_t)n;
+    }
+    return (int64_t)done;
+}
+
+/// mkdir with mode 0755; an existing directory is not an error. Returns 0 or -errno.
+static inline int32_t aglm_make_directory(const char *path) {
+    if (mkdir(path, 0755) == 0 || errno == EEXIST) return 0;
+    return -errno;
+}
+
+/// Directory listing (DIR * does not import as a usable Swift type everywhere).
+static inline void *aglm_directory_open(const char *path) { return (void *)opendir(path); }
+/// Next entry's name, or NULL at the end. "." and ".." are skipped.
+static inline const char *aglm_directory_next(void *dir) {
+    struct dirent *e;
+    while ((e = readdir((DIR *)dir)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) return e->d_name;
+    }
+    return NULL;
+}
+static inline void aglm_directory_close(void *dir) { closedir((DIR *)dir); }
 
 /// Aligned heap block for arenas. Returns NULL on failure.
 static inline void *aglm_aligned_alloc(size_t alignment, size_t size) {
