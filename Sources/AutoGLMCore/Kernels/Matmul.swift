@@ -18,12 +18,15 @@ public struct ActivationScratch {
 public struct LinearKernels {
     public let backend: Backend
     public let pool: ThreadPool
+    /// Times quantization and matmul separately when enabled (autoglm bench --profile).
+    public let profile: OpProfile
     /// Reused for every call: handing the pool a closure would box it on the heap.
     private let task: MatmulTask
 
-    public init(backend: Backend, pool: ThreadPool) {
+    public init(backend: Backend, pool: ThreadPool, profile: OpProfile = OpProfile()) {
         self.backend = backend
         self.pool = pool
+        self.profile = profile
         task = MatmulTask(backend: backend)
     }
 
@@ -32,6 +35,8 @@ public struct LinearKernels {
                        out: UnsafeMutablePointer<Float>, outStride: Int, scratch: ActivationScratch) {
         let cols = w.cols
         if w.type == .q8_0 || w.type == .q4_0 {
+            let started = profile.begin()
+            defer { profile.end(.activationQuantization, since: started) }
             precondition(tokens * cols <= scratch.capacity, "activation scratch smaller than the memory plan promised")
             for t in 0..<tokens {
                 ActivationQuantization.quantizeRow(x + t * xStride, count: cols,
@@ -47,7 +52,9 @@ public struct LinearKernels {
         task.outStride = outStride
         task.scratch = scratch
         task.taskCount = min(pool.threadCount, w.rows)
+        let started = profile.begin()
         pool.run(task.taskCount, task)
+        profile.end(.matmul, since: started)
     }
 }
 

@@ -75,6 +75,7 @@ extension InferenceState {
         let keys = kvRows(sequence: sequence, layer: layer, value: false)
         let values = kvRows(sequence: sequence, layer: layer, value: true)
         let kvType = limits.kvType
+        let ropeStarted = profile.begin()
         for t in 0..<tokens {
             applyRope(q, heads: c.headCount, token: t)
             applyRope(k, heads: c.kvHeadCount, token: t)
@@ -82,13 +83,16 @@ extension InferenceState {
             storeKV(k + t * c.kvDim, into: keys, position: position, type: kvType)
             storeKV(v + t * c.kvDim, into: values, position: position, type: kvType)
         }
+        profile.end(.rope, since: ropeStarted)
 
         attention.keys = keys
         attention.values = values
         attention.tokens = tokens
         attention.startPosition = startPosition
         attention.taskCount = min(kernels.pool.threadCount, c.headCount)
+        let attentionStarted = profile.begin()
         kernels.pool.run(attention.taskCount, attention)
+        profile.end(.attention, since: attentionStarted)
         linear(w.wo, input: attentionOut, inputWidth: c.qDim, output: xb, outputWidth: rowWidth, tokens: tokens)
     }
 
@@ -125,6 +129,8 @@ extension InferenceState {
     /// xb[t] = RMSNorm(source[t]) · weight for t < T.
     func normRows(_ source: UnsafePointer<Float>, sourceWidth: Int, weight: UnsafePointer<Float>, tokens: Int,
                   into target: UnsafeMutablePointer<Float>, targetWidth: Int) {
+        let started = profile.begin()
+        defer { profile.end(.norms, since: started) }
         for t in 0..<tokens {
             Ops.rmsNorm(source + t * sourceWidth, weight: weight, count: config.embeddingLength, eps: config.rmsEps,
                         out: target + t * targetWidth)
@@ -136,7 +142,9 @@ extension InferenceState {
         let c = config
         let d = c.embeddingLength
         let rowWidth = max(d, c.qDim)
+        let started = profile.begin()
         Ops.rmsNorm(x + t * d, weight: model.outputNorm, count: d, eps: c.rmsEps, out: xb)
+        profile.end(.norms, since: started)
         linear(model.output, input: xb, inputWidth: rowWidth, output: logits + sequence * c.vocabularySize,
                outputWidth: c.vocabularySize, tokens: 1)
     }

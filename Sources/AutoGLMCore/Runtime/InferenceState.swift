@@ -6,6 +6,8 @@ public final class InferenceState {
     public let plan: MemoryPlan
     public let arena: Arena
     public let kernels: LinearKernels
+    /// Time per op kind, off unless a caller (autoglm bench --profile) enables it.
+    public let profile: OpProfile
 
     // Activations, each [rows × width] row-major (widths in the plan).
     let x: UnsafeMutablePointer<Float>
@@ -30,7 +32,9 @@ public final class InferenceState {
         self.plan = plan
         let arena = try Arena(plan: plan)
         self.arena = arena
-        kernels = LinearKernels(backend: backend, pool: try ThreadPool(threads: limits.threads))
+        let profile = OpProfile()
+        self.profile = profile
+        kernels = LinearKernels(backend: backend, pool: try ThreadPool(threads: limits.threads), profile: profile)
         x = arena.floats("residual x")
         xb = arena.floats("normed xb")
         postNormOut = arena.floats("post-norm out")
