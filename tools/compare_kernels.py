@@ -191,19 +191,26 @@ def llama_cpp_worker(model: str, threads: int, n_prompt: int, n_gen: int, reps: 
     from llama_cpp import Llama
     llm = Llama(model_path=model, n_ctx=n_prompt + n_gen + 8, n_batch=max(n_prompt, 32), n_ubatch=max(n_prompt, 32),
                 n_threads=threads, n_threads_batch=threads, verbose=False)
+    import numpy as np
+    import llama_cpp
     ids = prompt_ids(n_prompt)
+    n_vocab = llm.n_vocab()
     pp, tg, e2e = [], [], []
+
+    def last_argmax() -> int:
+        # The last position's logits straight from llama.cpp (llm.scores keeps only a window).
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(n_vocab,))
+        return int(logits.argmax())
 
     def one() -> tuple[float, float, float]:
         llm.reset()
-        llm._ctx.memory_clear(True) if hasattr(llm._ctx, "memory_clear") else None
         t0 = time.perf_counter()
         llm.eval(ids)
         t1 = time.perf_counter()
-        tok = int(llm.scores[llm.n_tokens - 1].argmax())
+        tok = last_argmax()
         for _ in range(n_gen):  # as autoglm bench: gen-tokens one-token passes, each after a sample
             llm.eval([tok])
-            tok = int(llm.scores[llm.n_tokens - 1].argmax())
+            tok = last_argmax()
         t2 = time.perf_counter()
         return n_prompt / (t1 - t0), n_gen / (t2 - t1), (t2 - t0) * 1000
 

@@ -1,3 +1,4 @@
+import CAutoGLMSys
 import Testing
 @testable import AutoGLMCore
 
@@ -42,21 +43,33 @@ import Testing
         return bytes
     }
 
-    static func matmul(_ type: TensorType, rows: Int, cols: Int, tokens: Int, backend: Backend, threads: Int, seed: UInt64) throws -> [Float] {
+    /// `repacked`: give the matrix its Q8Repacking copy, as Model.packForFastKernels does.
+    static func matmul(_ type: TensorType, rows: Int, cols: Int, tokens: Int, backend: Backend, threads: Int, seed: UInt64,
+                       repacked: Bool = false) throws -> [Float] {
         var rng = Random(state: seed)
         let weights = randomWeights(type, rows: rows, cols: cols, &rng)
         let x = (0..<(tokens * cols)).map { _ in rng.float(3) }
         var out = [Float](repeating: .nan, count: tokens * rows)
         var qValues = [Int8](repeating: 0, count: tokens * cols)
         var qScales = [Float](repeating: 0, count: tokens * cols / 32 + 1)
+        var qSums = [Int32](repeating: 0, count: tokens * cols / 32 + 1)
         let kernels = LinearKernels(backend: backend, pool: try ThreadPool(threads: threads))
-        weights.withUnsafeBytes { w in
-            let matrix = WeightMatrix(name: "w", type: type, rows: rows, cols: cols, data: w.baseAddress!)
+        let w = UnsafeMutableRawPointer.allocate(byteCount: max(weights.count, 1), alignment: 64)
+        defer { w.deallocate() }
+        w.copyMemory(from: weights, byteCount: weights.count)
+        var matrix = WeightMatrix(name: "w", type: type, rows: rows, cols: cols, data: w)
+        let packed = repacked ? try Q8Repacking.pack(matrix) : nil
+        defer { if let packed { aglm_free(packed) } }
+        matrix.packed = packed.map { UnsafeRawPointer($0) }
+        do {
             qValues.withUnsafeMutableBufferPointer { qv in
                 qScales.withUnsafeMutableBufferPointer { qs in
-                    let scratch = ActivationScratch(values: qv.baseAddress!, scales: qs.baseAddress!, capacity: qv.count)
-                    out.withUnsafeMutableBufferPointer { o in
-                        kernels.matmul(matrix, x: x, xStride: cols, tokens: tokens, out: o.baseAddress!, outStride: rows, scratch: scratch)
+                    qSums.withUnsafeMutableBufferPointer { sums in
+                        let scratch = ActivationScratch(values: qv.baseAddress!, scales: qs.baseAddress!, sums: sums.baseAddress!,
+                                                        capacity: qv.count)
+                        out.withUnsafeMutableBufferPointer { o in
+                            kernels.matmul(matrix, x: x, xStride: cols, tokens: tokens, out: o.baseAddress!, outStride: rows, scratch: scratch)
+                        }
                     }
                 }
             }
@@ -114,6 +127,23 @@ import Testing
         ActivationQuantization.quantizeRow(x, count: cols, values: &qv, scales: &qs)
         let value = weights.withUnsafeBytes { ReferenceDot.q8_0($0.baseAddress!, qv, qs, count: cols) }
         #expect(abs(Double(value) - exact) <= bound + 1e-4, "|Δ| = \(abs(Double(value) - exact)), bound \(bound)")
+    }
+
+    /// The x86 VNNI kernels on the repacked layout: full 16-row groups, tail rows left in
+    /// the file layout, token counts below, at and above the kernel's 8-token tile.
+    @Test func repackedQ8KernelsEqualReferenceBitForBit() throws {
+        try #require(Q8Repacking.isAvailable, "this CPU has no AVX-512 VNNI: the repacked kernels never run here")
+        let shapes: [(rows: Int, cols: Int, tokens: Int)] = [(16, 32, 1), (37, 96, 3), (48, 160, 8), (33, 2048, 9), (80, 256, 17)]
+        for (i, s) in shapes.enumerated() {
+            let seed = UInt64(0x51ED_2701 + i * 104_729)
+            let reference = try Self.matmul(.q8_0, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .reference, threads: 1, seed: seed)
+            for threads in [1, 2, 3] {
+                let fast = try Self.matmul(.q8_0, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .emulation,
+                                           threads: threads, seed: seed, repacked: true)
+                #expect(reference.map(\.bitPattern) == fast.map(\.bitPattern), "\(s), \(threads) threads")
+            }
+            #expect(!reference.contains { $0.isNaN })
+        }
     }
 
     @Test(arguments: [TensorType.f32, .q8_0])

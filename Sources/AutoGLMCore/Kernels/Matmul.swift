@@ -1,13 +1,20 @@
+import CAutoGLMKernels
+
 /// Scratch for activations quantized on the fly: int8 values and one scale per 32.
 /// Carved from the arena by the memory plan; never allocated per call.
 public struct ActivationScratch {
     public let values: UnsafeMutablePointer<Int8>
     public let scales: UnsafeMutablePointer<Float>
+    /// Per-block sums of `values` for the repacked kernels (one Int32 per scale); without
+    /// them repacked matrices are computed by the Swift kernels from the file layout.
+    public let sums: UnsafeMutablePointer<Int32>?
     public let capacity: Int  // elements (tokens × columns)
 
-    public init(values: UnsafeMutablePointer<Int8>, scales: UnsafeMutablePointer<Float>, capacity: Int) {
+    public init(values: UnsafeMutablePointer<Int8>, scales: UnsafeMutablePointer<Float>,
+                sums: UnsafeMutablePointer<Int32>? = nil, capacity: Int) {
         self.values = values
         self.scales = scales
+        self.sums = sums
         self.capacity = capacity
     }
 }
@@ -43,6 +50,9 @@ public struct LinearKernels {
                                                    values: scratch.values + t * cols,
                                                    scales: scratch.scales + t * (cols / 32))
             }
+            if w.packed != nil, backend != .reference, let sums = scratch.sums {
+                ActivationQuantization.blockSums(scratch.values, count: tokens * cols, sums: sums)
+            }
         }
         task.weights = w
         task.x = x
@@ -74,9 +84,21 @@ final class MatmulTask: ThreadPoolTask {
 
     func run(task: Int) {
         let w = weights
+        if let packed = w.packed, backend != .reference, let sums = scratch.sums {
+            // Whole 16-row groups in the VNNI kernel, the rows % 16 tail rows in Swift.
+            let groups = w.rows / Q8Repacking.groupRows
+            aglm_q8_packed_matmul(packed, Int64(w.cols), Int64(groups * task / taskCount), Int64(groups * (task + 1) / taskCount),
+                                  scratch.values, scratch.scales, sums, Int64(tokens), out, Int64(outStride))
+            if task == taskCount - 1 { rowsFromFileLayout(groups * Q8Repacking.groupRows, w.rows) }
+            return
+        }
+        rowsFromFileLayout(w.rows * task / taskCount, w.rows * (task + 1) / taskCount)
+    }
+
+    /// Rows r0..<r1 for every token, from the matrix as the file stores it.
+    private func rowsFromFileLayout(_ r0: Int, _ r1: Int) {
+        let w = weights
         let cols = w.cols
-        let r0 = w.rows * task / taskCount
-        let r1 = w.rows * (task + 1) / taskCount
         for r in r0..<r1 {
             let row = w.row(r)
             for t in 0..<tokens {

@@ -28,6 +28,7 @@ public final class InferenceState {
 
     public init(model: Model, limits: RuntimeLimits, backend: Backend) throws(CoreError) {
         self.model = model
+        if backend == .emulation { try model.packForFastKernels() }
         let plan = try MemoryPlan(config: model.config, weightsBytes: model.weightsBytes, limits: limits)
         self.plan = plan
         let arena = try Arena(plan: plan)
@@ -50,6 +51,7 @@ public final class InferenceState {
         let quantEntry = plan.entry("quantized activations")
         scratch = ActivationScratch(values: arena.raw("quantized activations").assumingMemoryBound(to: Int8.self),
                                     scales: arena.floats("activation scales"),
+                                    sums: arena.raw("activation block sums").assumingMemoryBound(to: Int32.self),
                                     capacity: quantEntry.bytes)
         kvBase = arena.raw("KV cache")
         attention = AttentionTask(config: model.config, limits: limits, backend: backend, q: q, out: attentionOut, scores: scores)

@@ -7,6 +7,9 @@ public struct WeightMatrix {
     public let cols: Int
     public let rowBytes: Int
     public let data: UnsafeRawPointer
+    /// Q8_0 only: the first rows / 16 groups of rows repacked for the x86 VNNI kernels
+    /// (Q8Repacking), or nil. `data` stays valid for everything else (and the tail rows).
+    public var packed: UnsafeRawPointer? = nil
 
     public init(name: String, type: TensorType, rows: Int, cols: Int, data: UnsafeRawPointer) {
         self.name = name
