@@ -155,6 +155,23 @@ import Testing
         }
     }
 
+    /// The vectorized SwiGLU against the scalar loop on values across exp's whole range,
+    /// its cut-offs (88.8, −104), both zeros, infinities and NaN, with a ragged tail.
+    @Test func vectorizedSwiGLUEqualsScalarBitForBit() {
+        var rng = Random(state: 99)
+        var gate: [Float] = [0, -0, 88.8, -88.8, 104, -104, 88.79, -103.99, 1e-30, -1e-30, .infinity, -.infinity, .nan, 0.5, -0.5]
+        for scale: Float in [1, 10, 120] { for _ in 0..<400 { gate.append(rng.float(scale)) } }
+        gate.append(contentsOf: [3, -7, 11])  // count not a multiple of 8
+        let up = gate.indices.map { _ in rng.float(2) }
+        var scalar = [Float](repeating: 0, count: gate.count)
+        var vector = [Float](repeating: 0, count: gate.count)
+        Ops.swiGLU(gate: gate, up: up, count: gate.count, out: &scalar)
+        Ops.swiGLU(gate: gate, up: up, count: gate.count, out: &vector, vectorized: true)
+        for i in gate.indices where scalar[i].bitPattern != vector[i].bitPattern && !(scalar[i].isNaN && vector[i].isNaN) {
+            Issue.record("gate \(gate[i]): scalar \(scalar[i]) vector \(vector[i])")
+        }
+    }
+
     @Test func halfFloatRoundTripsEveryHalf() {
         for bits in UInt16.min...UInt16.max {
             let f = HalfFloat.toFloat(bits)

@@ -38,10 +38,16 @@ public struct LinearKernels {
     }
 
     /// out[t·outStride + r] = Σ_c W[r, c] · x[t·xStride + c]   for t < tokens, r < W.rows.
+    ///
+    /// `inputUnchanged`: the caller promises x holds the same values as in the previous
+    /// call (Q, K and V, or gate and up, read one normed input), so when that call left x
+    /// quantized in `scratch` — same pointer, stride, tokens and width — it is not redone.
     public func matmul(_ w: WeightMatrix, x: UnsafePointer<Float>, xStride: Int, tokens: Int,
-                       out: UnsafeMutablePointer<Float>, outStride: Int, scratch: ActivationScratch) {
+                       out: UnsafeMutablePointer<Float>, outStride: Int, scratch: ActivationScratch,
+                       inputUnchanged: Bool = false) {
         let cols = w.cols
-        if w.type == .q8_0 || w.type == .q4_0 {
+        let quantized = QuantizedInput(x: x, xStride: xStride, tokens: tokens, cols: cols, scratch: scratch.values)
+        if (w.type == .q8_0 || w.type == .q4_0) && !(inputUnchanged && task.lastQuantized == quantized) {
             let started = profile.begin()
             defer { profile.end(.activationQuantization, since: started) }
             precondition(tokens * cols <= scratch.capacity, "activation scratch smaller than the memory plan promised")
@@ -50,9 +56,10 @@ public struct LinearKernels {
                                                    values: scratch.values + t * cols,
                                                    scales: scratch.scales + t * (cols / 32))
             }
-            if w.packed != nil, backend != .reference, let sums = scratch.sums {
+            if backend != .reference, let sums = scratch.sums {
                 ActivationQuantization.blockSums(scratch.values, count: tokens * cols, sums: sums)
             }
+            task.lastQuantized = quantized
         }
         task.weights = w
         task.x = x
@@ -68,9 +75,19 @@ public struct LinearKernels {
     }
 }
 
+/// Which input the activation scratch holds quantized.
+struct QuantizedInput: Equatable {
+    var x: UnsafePointer<Float>?
+    var xStride = 0
+    var tokens = 0
+    var cols = 0
+    var scratch: UnsafeMutablePointer<Int8>?
+}
+
 /// One matmul's operands; task i computes rows [rows·i/n, rows·(i+1)/n).
 final class MatmulTask: ThreadPoolTask {
     let backend: Backend
+    var lastQuantized = QuantizedInput()
     var weights = WeightMatrix(name: "", type: .f32, rows: 0, cols: 0, data: UnsafeRawPointer(bitPattern: 64)!)
     var x = UnsafePointer<Float>(bitPattern: 64)!
     var xStride = 0

@@ -46,10 +46,12 @@ extension InferenceState {
         }
     }
 
-    /// out[t] = W · in[t] (+ bias) for t < T.
+    /// out[t] = W · in[t] (+ bias) for t < T. `inputUnchanged`: `input` is what the previous
+    /// linear read, untouched since (its quantized form is reused).
     func linear(_ w: WeightMatrix, bias: UnsafePointer<Float>? = nil, input: UnsafePointer<Float>, inputWidth: Int,
-                output: UnsafeMutablePointer<Float>, outputWidth: Int, tokens: Int) {
-        kernels.matmul(w, x: input, xStride: inputWidth, tokens: tokens, out: output, outStride: outputWidth, scratch: scratch)
+                output: UnsafeMutablePointer<Float>, outputWidth: Int, tokens: Int, inputUnchanged: Bool = false) {
+        kernels.matmul(w, x: input, xStride: inputWidth, tokens: tokens, out: output, outStride: outputWidth, scratch: scratch,
+                       inputUnchanged: inputUnchanged)
         if let bias {
             for t in 0..<tokens { Ops.add(output + t * outputWidth, bias, count: w.rows) }
         }
@@ -69,8 +71,8 @@ extension InferenceState {
         let d = c.embeddingLength
         let rowWidth = max(d, c.qDim)
         linear(w.wq, bias: w.bq, input: xb, inputWidth: rowWidth, output: q, outputWidth: c.qDim, tokens: tokens)
-        linear(w.wk, bias: w.bk, input: xb, inputWidth: rowWidth, output: k, outputWidth: c.kvDim, tokens: tokens)
-        linear(w.wv, bias: w.bv, input: xb, inputWidth: rowWidth, output: v, outputWidth: c.kvDim, tokens: tokens)
+        linear(w.wk, bias: w.bk, input: xb, inputWidth: rowWidth, output: k, outputWidth: c.kvDim, tokens: tokens, inputUnchanged: true)
+        linear(w.wv, bias: w.bv, input: xb, inputWidth: rowWidth, output: v, outputWidth: c.kvDim, tokens: tokens, inputUnchanged: true)
 
         let keys = kvRows(sequence: sequence, layer: layer, value: false)
         let values = kvRows(sequence: sequence, layer: layer, value: true)
@@ -116,12 +118,13 @@ extension InferenceState {
         let ffn = c.feedForwardLength
         if let gate = w.wGate {
             linear(gate, input: xb, inputWidth: rowWidth, output: hb, outputWidth: 2 * ffn, tokens: tokens)
-            linear(w.wUp, input: xb, inputWidth: rowWidth, output: hb + ffn, outputWidth: 2 * ffn, tokens: tokens)
+            linear(w.wUp, input: xb, inputWidth: rowWidth, output: hb + ffn, outputWidth: 2 * ffn, tokens: tokens, inputUnchanged: true)
         } else {
             linear(w.wUp, input: xb, inputWidth: rowWidth, output: hb, outputWidth: 2 * ffn, tokens: tokens)
         }
         for t in 0..<tokens {
-            Ops.swiGLU(gate: hb + t * 2 * ffn, up: hb + t * 2 * ffn + ffn, count: ffn, out: hb2 + t * ffn)
+            Ops.swiGLU(gate: hb + t * 2 * ffn, up: hb + t * 2 * ffn + ffn, count: ffn, out: hb2 + t * ffn,
+                       vectorized: kernels.backend != .reference)
         }
         linear(w.wDown, input: hb2, inputWidth: ffn, output: xb, outputWidth: rowWidth, tokens: tokens)
     }

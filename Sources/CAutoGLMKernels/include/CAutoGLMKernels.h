@@ -30,4 +30,10 @@ void aglm_q8_packed_matmul(const void *packed, int64_t cols, int64_t group_begin
                            const int8_t *xq, const float *xd, const int32_t *xsum, int64_t tokens,
                            float *out, int64_t out_stride);
 
+/// out[i] = silu(gate[i]) · up[i] for i < count, exactly as Ops.swiGLU with
+/// DeterministicMath.silu computes it (e^x in Double through the same range reduction and
+/// degree-13 Horner polynomial, rounded once to Float), 8 lanes at a time. Returns 1 when
+/// it ran, 0 when this CPU lacks AVX-512 (the caller then runs the Swift loop).
+int32_t aglm_swiglu(const float *gate, const float *up, int64_t count, float *out);
+
 #endif
