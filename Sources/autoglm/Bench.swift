@@ -140,7 +140,7 @@ struct SingleStreamReport {
     var decodeRates: [Double] { runs.map { Double(genTokens) * 1e9 / Double(max($0.decodeNanoseconds, 1)) } }
     var e2eMilliseconds: [Double] { runs.map { Double($0.prefillNanoseconds + $0.decodeNanoseconds) / 1e6 } }
     var weightsBytes: Int { state.model.weightsBytes }
-    var kvBytes: Int { state.plan.entry("KV cache").bytes }
+    var kvBytes: Int { state.plan.entry("KV pages").bytes }
     /// Bytes the decode step streams per token: every weight matrix once (the KV reads are
     /// small next to them at these lengths and are left out).
     var decodeBandwidthGBps: Double { Double(weightsBytes) * median(decodeRates) / 1e9 }

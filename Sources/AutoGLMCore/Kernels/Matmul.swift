@@ -47,7 +47,7 @@ public struct LinearKernels {
                        inputUnchanged: Bool = false) {
         let cols = w.cols
         let quantized = QuantizedInput(x: x, xStride: xStride, tokens: tokens, cols: cols, scratch: scratch.values)
-        if (w.type == .q8_0 || w.type == .q4_0) && !(inputUnchanged && task.lastQuantized == quantized) {
+        if w.type.usesQuantizedActivations && !(inputUnchanged && task.lastQuantized == quantized) {
             let started = profile.begin()
             defer { profile.end(.activationQuantization, since: started) }
             precondition(tokens * cols <= scratch.capacity, "activation scratch smaller than the memory plan promised")
@@ -123,6 +123,12 @@ final class MatmulTask: ThreadPoolTask {
                 let xd = scratch.scales + t * (cols / 32)
                 let value: Float
                 switch (backend, w.type) {
+                case (.reference, .int8):
+                    value = ReferenceDot.int8(row.assumingMemoryBound(to: Int8.self), xq, xd, count: cols,
+                                              scale: w.rowScales![r], zeroPoint: w.zeroPoint(r))
+                case (_, .int8):
+                    value = VectorDot.int8(row.assumingMemoryBound(to: Int8.self), xq, xd, count: cols,
+                                           scale: w.rowScales![r], zeroPoint: w.zeroPoint(r))
                 case (.reference, .q8_0): value = ReferenceDot.q8_0(row, xq, xd, count: cols)
                 case (.reference, .q4_0): value = ReferenceDot.q4_0(row, xq, xd, count: cols)
                 case (.reference, _): value = ReferenceDot.floatWeights(w.type, row, x + t * xStride, count: cols)
