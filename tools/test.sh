@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # The project's whole test suite: the Swift tests, then the aarch64 cross-check that
 # compiles AutoGLMCore as Embedded Swift and compares it, under qemu, bit for bit with
-# the x86 emulation backend. Needs: Swift 6.3, qemu-user, gcc-aarch64-linux-gnu,
+# the x86 emulation backend, then the checkpoint crash sweep. Needs: Swift 6.3, qemu-user, gcc-aarch64-linux-gnu,
 # libc6-dev-arm64-cross (apt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift test
 Toolchains/aarch64-cross-check.sh
+# Crash-point sweep and checkpoint corruption (issue 7): kill -9 at 64 moments of a seeded
+# generation with the bundled model; release build, so it takes well under a minute.
+swift build -c release --product autoglm
+tools/crash_sweep.py --autoglm .build/release/autoglm

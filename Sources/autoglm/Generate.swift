@@ -15,26 +15,7 @@ struct Generate: ParsableCommand {
     @Option(name: .customLong("max-tokens"), help: "Maximum new tokens.")
     var maxTokens: Int = 64
 
-    @Option(help: "Sampling temperature; 0 is greedy.")
-    var temperature: Float = 0
-
-    @Option(name: .customLong("top-k"), help: "Keep the k most likely tokens (0: off).")
-    var topK: Int = 0
-
-    @Option(name: .customLong("top-p"), help: "Nucleus sampling mass (1: off).")
-    var topP: Float = 1
-
-    @Option(name: .customLong("min-p"), help: "Drop tokens below min-p × the top probability (0: off).")
-    var minP: Float = 0
-
-    @Option(name: .customLong("repeat-penalty"), help: "Repetition penalty (1: off).")
-    var repeatPenalty: Float = 1
-
-    @Option(name: .customLong("presence-penalty"), help: "Presence penalty (0: off).")
-    var presencePenalty: Float = 0
-
-    @Option(help: "Sampling seed.")
-    var seed: UInt64 = 0
+    @OptionGroup var sampling: SamplingOptions
 
     @Option(help: "Kernel backend: reference, emulation or neon (default: the fastest exact one here).")
     var backend: String?
@@ -60,12 +41,8 @@ struct Generate: ParsableCommand {
             printError("backend: \(chosenBackend.name)")
             printError(state.plan.description)
         }
-        let sampling = SamplerConfig(temperature: temperature, topK: topK, topP: topP, minP: minP,
-                                     repetitionPenalty: repeatPenalty, presencePenalty: presencePenalty, seed: seed)
-        let generator = try coreCall { () throws(CoreError) in
-            try sampling.validated()
-            return try Generator(state: state, sampling: sampling)
-        }
+        let samplerConfig = try sampling.config()
+        let generator = try coreCall { () throws(CoreError) in try Generator(state: state, sampling: samplerConfig) }
         let promptIds = tokenizer.encode(prompt, addBos: tokenizer.addBosDefault)
         var detokenizer = StreamingDetokenizer(tokenizer: tokenizer)
         let stream = !json
