@@ -35,7 +35,7 @@ import Testing
         let decoded = try CheckpointDecoder.decode(source, expecting: identity(reader))
         #expect(decoded.checkpoint == c)
         let r = try ResumableGeneration(state: reader, sequence: 0, restoring: decoded,
-                                        pagesFrom: rebuildFromTokens ? nil : source)
+                                        pages: rebuildFromTokens ? nil : try CheckpointDecoder.readPages(decoded, from: source))
         run(r, upTo: newTokens)
         return Array(r.generated)
     }

@@ -35,13 +35,13 @@ public final class SessionRecovery {
         writer?.noteRestored(d.checkpoint)
         do throws(CoreError) {
             let source = try store.source(forKey: key)
-            return try ResumableGeneration(state: state, sequence: sequence, restoring: d, pagesFrom: source)
+            let pages = try CheckpointDecoder.readPages(d, from: source)
+            return try ResumableGeneration(state: state, sequence: sequence, restoring: d, pages: pages)
         } catch {
             guard case .checkpoint = error else { throw error }
             log("checkpoint \(key): pages unusable (\(error.message)); rebuilding the session from its \(d.checkpoint.tokens.count) tokens")
             if let writer { writer.quarantine(key, error: error) } else { try store.quarantine(key: key, error: error) }
-            return try ResumableGeneration(state: state, sequence: sequence, restoring: d,
-                                           pagesFrom: nil as FileCheckpointSource<PosixFileSystem>?)
+            return try ResumableGeneration(state: state, sequence: sequence, restoring: d, pages: nil)
         }
     }
 }

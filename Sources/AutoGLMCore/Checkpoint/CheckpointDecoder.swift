@@ -110,16 +110,27 @@ public enum CheckpointDecoder {
         return DecodedCheckpoint(checkpoint: checkpoint, kvOffset: kv.offset, kvLength: kv.length, kvCRC: kv.crc)
     }
 
-    /// Reads the page bytes, checks their CRC32C, and writes them into fresh pages of
-    /// `sequence` (which must be empty), positions 0..<kvPositions.
-    public static func restorePages<S: CheckpointSource>(_ d: DecodedCheckpoint, from source: S, into pool: KVPagePool,
-                                                         sequence: Int, now: UInt64) throws(CoreError) {
+    /// Reads the page bytes and checks their CRC32C.
+    public static func readPages<S: CheckpointSource>(_ d: DecodedCheckpoint, from source: S) throws(CoreError) -> [UInt8] {
         guard d.kvOffset >= 0, d.kvLength >= 0, d.kvOffset <= source.size, d.kvLength <= source.size - d.kvOffset else {
             throw .checkpoint(.truncated(what: "KVPG", needed: d.kvLength, available: max(0, source.size - d.kvOffset)))
         }
         let bytes = try source.read(offset: d.kvOffset, count: d.kvLength)
         let computed = CRC32C.checksum(bytes)
         guard computed == d.kvCRC else { throw .checkpoint(.damaged(section: "KVPG", stored: d.kvCRC, computed: computed)) }
+        return bytes
+    }
+
+    /// Reads the pages (CRC checked) and writes them into fresh pages of `sequence`,
+    /// positions 0..<kvPositions.
+    public static func restorePages<S: CheckpointSource>(_ d: DecodedCheckpoint, from source: S, into pool: KVPagePool,
+                                                         sequence: Int, now: UInt64) throws(CoreError) {
+        try restorePages(d, pages: try readPages(d, from: source), into: pool, sequence: sequence, now: now)
+    }
+
+    /// Writes page bytes returned by `readPages` into fresh pages of `sequence`.
+    public static func restorePages(_ d: DecodedCheckpoint, pages bytes: [UInt8], into pool: KVPagePool,
+                                    sequence: Int, now: UInt64) throws(CoreError) {
         let c = d.checkpoint
         let stored = CheckpointEncoder.storedPageBytes(layout: pool.layout, storage: c.kvStorage)
         guard bytes.count == c.kvPageCount * stored else {

@@ -40,10 +40,9 @@ public final class ResumableGeneration {
         if state.kvPool.isInUse(sequence) { state.kvPool.releaseSequence(sequence) }
     }
 
-    /// Picks up a checkpoint. `source` nil rebuilds the KV from the tokens (the page bytes
-    /// were damaged, or not wanted); else the pages are read and their CRC checked.
-    public init<S: CheckpointSource>(state: InferenceState, sequence: Int, restoring d: DecodedCheckpoint,
-                                     pagesFrom source: S?) throws(CoreError) {
+    /// Picks up a checkpoint. `pages` (from CheckpointDecoder.readPages) nil rebuilds the
+    /// KV from the tokens (the page bytes were damaged, or not wanted).
+    public init(state: InferenceState, sequence: Int, restoring d: DecodedCheckpoint, pages: [UInt8]?) throws(CoreError) {
         let c = d.checkpoint
         try Self.validate(state: state, sequence: sequence, tokens: c.tokens, maxNewTokens: c.generation.maxNewTokens)
         self.state = state
@@ -55,8 +54,8 @@ public final class ResumableGeneration {
         promptCount = c.generation.promptCount
         maxNewTokens = c.generation.maxNewTokens
         if state.kvPool.isInUse(sequence) { state.kvPool.releaseSequence(sequence) }
-        if let source {
-            try CheckpointDecoder.restorePages(d, from: source, into: state.kvPool, sequence: sequence, now: 0)
+        if let pages {
+            try CheckpointDecoder.restorePages(d, pages: pages, into: state.kvPool, sequence: sequence, now: 0)
             kvPositions = c.generation.kvPositions
         } else {
             kvPositions = 0
