@@ -68,6 +68,7 @@ extension InferenceState {
         let c = config
         let d = c.embeddingLength
         let rowWidth = max(d, c.qDim)
+        activationObserver?.observe(site: .attentionInput, layer: layer, values: xb, stride: rowWidth, width: d, tokens: tokens)
         linear(w.wq, bias: w.bq, input: xb, inputWidth: rowWidth, output: q, outputWidth: c.qDim, tokens: tokens)
         linear(w.wk, bias: w.bk, input: xb, inputWidth: rowWidth, output: k, outputWidth: c.kvDim, tokens: tokens)
         linear(w.wv, bias: w.bv, input: xb, inputWidth: rowWidth, output: v, outputWidth: c.kvDim, tokens: tokens)
@@ -89,6 +90,8 @@ extension InferenceState {
         attention.startPosition = startPosition
         attention.taskCount = min(kernels.pool.threadCount, c.headCount)
         kernels.pool.run(attention.taskCount, attention)
+        activationObserver?.observe(site: .attentionOutputInput, layer: layer, values: attentionOut, stride: c.qDim,
+                                    width: c.qDim, tokens: tokens)
         linear(w.wo, input: attentionOut, inputWidth: c.qDim, output: xb, outputWidth: rowWidth, tokens: tokens)
     }
 
@@ -105,11 +108,12 @@ extension InferenceState {
 
     /// SwiGLU MLP over the T normed rows in `xb`; leaves [T × d_model] in `xb`.
     /// With a fused gate_up matrix the first ffn rows are the gate, the rest the up projection.
-    func feedForward(_ w: LayerWeights, tokens: Int) {
+    func feedForward(_ w: LayerWeights, layer: Int, tokens: Int) {
         let c = config
         let d = c.embeddingLength
         let rowWidth = max(d, c.qDim)
         let ffn = c.feedForwardLength
+        activationObserver?.observe(site: .ffnInput, layer: layer, values: xb, stride: rowWidth, width: d, tokens: tokens)
         if let gate = w.wGate {
             linear(gate, input: xb, inputWidth: rowWidth, output: hb, outputWidth: 2 * ffn, tokens: tokens)
             linear(w.wUp, input: xb, inputWidth: rowWidth, output: hb + ffn, outputWidth: 2 * ffn, tokens: tokens)
@@ -119,6 +123,7 @@ extension InferenceState {
         for t in 0..<tokens {
             Ops.swiGLU(gate: hb + t * 2 * ffn, up: hb + t * 2 * ffn + ffn, count: ffn, out: hb2 + t * ffn)
         }
+        activationObserver?.observe(site: .ffnDownInput, layer: layer, values: hb2, stride: ffn, width: ffn, tokens: tokens)
         linear(w.wDown, input: hb2, inputWidth: ffn, output: xb, outputWidth: rowWidth, tokens: tokens)
     }
 
@@ -137,6 +142,7 @@ extension InferenceState {
         let d = c.embeddingLength
         let rowWidth = max(d, c.qDim)
         Ops.rmsNorm(x + t * d, weight: model.outputNorm, count: d, eps: c.rmsEps, out: xb)
+        activationObserver?.observe(site: .outputInput, layer: -1, values: xb, stride: rowWidth, width: d, tokens: 1)
         linear(model.output, input: xb, inputWidth: rowWidth, output: logits + sequence * c.vocabularySize,
                outputWidth: c.vocabularySize, tokens: 1)
     }

@@ -23,6 +23,9 @@ public final class InferenceState {
     let scratch: ActivationScratch
     let kvBase: UnsafeMutableRawPointer
     let attention: AttentionTask
+    /// Set by calibration and pruning tools to see each linear layer's input; nil (no
+    /// cost, no allocation) for inference.
+    public var activationObserver: (any ActivationObserver)?
 
     public init(model: Model, limits: RuntimeLimits, backend: Backend) throws(CoreError) {
         self.model = model
