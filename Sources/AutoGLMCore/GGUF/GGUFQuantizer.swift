@@ -69,9 +69,11 @@ public enum GGUFQuantizer {
     }
 
     /// Writes `outputPath` (through a temporary file, see GGUFWriter). `progress` is
-    /// called after each tensor.
+    /// called after each tensor. `addingMetadata` goes after the input's metadata,
+    /// replacing input entries with the same keys (e.g. calibrated activation ranges).
     @discardableResult
     public static func quantize(input: GGUFFile, outputPath: String, type target: TensorType, keep: [String],
+                                addingMetadata: [GGUFMetadataEntry] = [],
                                 progress: (QuantizeProgress) -> Void) throws(CoreError) -> QuantizeSummary {
         var plan: [TensorType?] = []
         var descriptors: [GGUFTensorDescriptor] = []
@@ -83,7 +85,10 @@ public enum GGUFQuantizer {
             quantized = quantized || type.blockSize > 1
             descriptors.append(GGUFTensorDescriptor(name: t.name, shape: t.shape, type: type))
         }
+        var replaced = Set<String>()
+        for e in addingMetadata { replaced.insert(e.key) }
         let metadata = outputMetadata(input.metadataEntries, fileType: llamaFileType(target), quantized: quantized)
+            .filter { !replaced.contains($0.key) } + addingMetadata
         let writer = try GGUFWriter(path: outputPath, metadata: metadata, tensors: descriptors)
 
         var summary = QuantizeSummary(inputBytes: input.file.count, outputBytes: writer.fileBytes)
