@@ -7,6 +7,6 @@ struct AutoGLMCommand: ParsableCommand {
         commandName: "autoglm",
         abstract: "Open-AutoGLM: on-device LLM inference for ARM automotive boards.",
         subcommands: [Generate.self, Models.self, Inspect.self, Plan.self, PerplexityCommand.self, Quantize.self,
-                      Calibrate.self, Sensitivity.self]
+                      Calibrate.self, Sensitivity.self, Prune.self]
     )
 }

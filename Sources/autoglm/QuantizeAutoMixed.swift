@@ -85,7 +85,7 @@ extension Quantize {
             }
             bar.end()
             if summary.outputBytes <= budget || kept.isEmpty {
-                printError("wrote \(out): \(summary.outputBytes) bytes (\(InspectText.byteSize(summary.outputBytes))), budget \(budget), "
+                printError("wrote \(out): \(InspectText.byteSize(summary.outputBytes)), budget \(budget), "
                     + "all-\(type) \(choice.quantizedBytes)")
                 printError("F16 groups (\(kept.count) of \(report.groups.count), most sensitive first): "
                     + (kept.isEmpty ? "none" : kept.map(\.name).joined(separator: ", ")))
