@@ -26,7 +26,7 @@ extension Quantize {
     /// size in both), chooses the F16 groups, then builds OUT in two passes from the input:
     /// everything but the F16 groups to --type, then those groups to F16 — so no tensor is
     /// rounded twice. The temporary files are removed.
-    func runAutoMixed(size: String, input: GGUFFile, target: TensorType, ranges: [GGUFMetadataEntry]) throws {
+    func runAutoMixed(size: String, inputPath: String, input: GGUFFile, target: TensorType, ranges: [GGUFMetadataEntry]) throws {
         guard let budget = AutoMixedPrecision.parseSize(size) else {
             throw CLIError(description: "--auto-mixed '\(size)': expected a size such as 6MB, 5.5MiB or 6000000")
         }
@@ -38,7 +38,7 @@ extension Quantize {
         if let path = mixed.sensitivity {
             report = try libraryCall { try SensitivityReport.load(path: path) }
         } else if let text = mixed.text {
-            report = try Sensitivity.analyse(model: model, text: text, type: type, windows: mixed.windows, context: mixed.context,
+            report = try Sensitivity.analyse(model: inputPath, text: text, type: type, windows: mixed.windows, context: mixed.context,
                                              backend: nil, threads: 1, scratchDirectory: scratchDirectory(forOutput: out))
         } else {
             throw CLIError(description: "--auto-mixed needs a ranking: --sensitivity REPORT.json or --text FILE")
@@ -56,7 +56,7 @@ extension Quantize {
         defer { for p in [pure, half, stage] { try? FileManager.default.removeItem(atPath: p) } }
         printError("auto-mixed: measuring group sizes (all \(type), all f16)")
         try coreCall { () throws(CoreError) in
-            try GGUFQuantizer.quantize(input: input, outputPath: pure, type: target, keep: []) { _ in }
+            try GGUFQuantizer.quantize(input: input, outputPath: pure, type: target, keep: [], asymmetric: asymmetric) { _ in }
             try GGUFQuantizer.quantize(input: input, outputPath: half, type: .f16, keep: []) { _ in }
         }
         let pureFile = try coreCall { () throws(CoreError) in try GGUFFile(path: pure) }
@@ -74,7 +74,7 @@ extension Quantize {
             let kept = choice.keptF16
             let keptPatterns = kept.flatMap(\.keepPatterns)
             _ = try coreCall { () throws(CoreError) in
-                try GGUFQuantizer.quantize(input: input, outputPath: stage, type: target, keep: keptPatterns) { _ in }
+                try GGUFQuantizer.quantize(input: input, outputPath: stage, type: target, keep: keptPatterns, asymmetric: asymmetric) { _ in }
             }
             let staged = try coreCall { () throws(CoreError) in try GGUFFile(path: stage) }
             let quantizedNames = staged.tensors.map(\.name).filter { name in !kept.contains { $0.contains(tensorName: name) } }

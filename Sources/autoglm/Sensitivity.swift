@@ -15,7 +15,7 @@ struct Sensitivity: ParsableCommand {
             """)
 
     /// The type groups are quantized to when --type is not given.
-    static let defaultType = "q8_0"
+    static let defaultType = "int8"
 
     @Option(help: "Path to a GGUF model (default: the bundled model).")
     var model: String?

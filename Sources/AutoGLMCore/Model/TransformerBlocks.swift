@@ -46,10 +46,12 @@ extension InferenceState {
         }
     }
 
-    /// out[t] = W · in[t] (+ bias) for t < T.
+    /// out[t] = W · in[t] (+ bias) for t < T. `inputUnchanged`: `input` is what the previous
+    /// linear read, untouched since (its quantized form is reused).
     func linear(_ w: WeightMatrix, bias: UnsafePointer<Float>? = nil, input: UnsafePointer<Float>, inputWidth: Int,
-                output: UnsafeMutablePointer<Float>, outputWidth: Int, tokens: Int) {
-        kernels.matmul(w, x: input, xStride: inputWidth, tokens: tokens, out: output, outStride: outputWidth, scratch: scratch)
+                output: UnsafeMutablePointer<Float>, outputWidth: Int, tokens: Int, inputUnchanged: Bool = false) {
+        kernels.matmul(w, x: input, xStride: inputWidth, tokens: tokens, out: output, outStride: outputWidth, scratch: scratch,
+                       inputUnchanged: inputUnchanged)
         if let bias {
             for t in 0..<tokens { Ops.add(output + t * outputWidth, bias, count: w.rows) }
         }
@@ -66,9 +68,10 @@ extension InferenceState {
         let tokens = batch.rowCount
         activationObserver?.observe(site: .attentionInput, layer: layer, values: xb, stride: rowWidth, width: d, tokens: tokens)
         linear(w.wq, bias: w.bq, input: xb, inputWidth: rowWidth, output: q, outputWidth: c.qDim, tokens: tokens)
-        linear(w.wk, bias: w.bk, input: xb, inputWidth: rowWidth, output: k, outputWidth: c.kvDim, tokens: tokens)
-        linear(w.wv, bias: w.bv, input: xb, inputWidth: rowWidth, output: v, outputWidth: c.kvDim, tokens: tokens)
+        linear(w.wk, bias: w.bk, input: xb, inputWidth: rowWidth, output: k, outputWidth: c.kvDim, tokens: tokens, inputUnchanged: true)
+        linear(w.wv, bias: w.bv, input: xb, inputWidth: rowWidth, output: v, outputWidth: c.kvDim, tokens: tokens, inputUnchanged: true)
 
+        let ropeStarted = profile.begin()
         for segment in 0..<batch.segmentCount {
             let table = kvPool.pageTable(batch.segmentSequences[segment])
             let first = batch.segmentFirstRows[segment]
@@ -82,12 +85,15 @@ extension InferenceState {
                 KVRowCodec.store(v + t * c.kvDim, page: page, layout: kvPool.layout, layer: layer, value: true, slot: slot)
             }
         }
+        profile.end(.rope, since: ropeStarted)
 
         attention.layer = layer
         attention.taskCount = min(kernels.pool.threadCount, batch.segmentCount * c.headCount)
+        let attentionStarted = profile.begin()
         kernels.pool.run(attention.taskCount, attention)
         activationObserver?.observe(site: .attentionOutputInput, layer: layer, values: attentionOut, stride: c.qDim,
                                     width: c.qDim, tokens: tokens)
+        profile.end(.attention, since: attentionStarted)
         linear(w.wo, input: attentionOut, inputWidth: c.qDim, output: xb, outputWidth: rowWidth, tokens: tokens)
     }
 
@@ -101,12 +107,13 @@ extension InferenceState {
         activationObserver?.observe(site: .ffnInput, layer: layer, values: xb, stride: rowWidth, width: d, tokens: tokens)
         if let gate = w.wGate {
             linear(gate, input: xb, inputWidth: rowWidth, output: hb, outputWidth: 2 * ffn, tokens: tokens)
-            linear(w.wUp, input: xb, inputWidth: rowWidth, output: hb + ffn, outputWidth: 2 * ffn, tokens: tokens)
+            linear(w.wUp, input: xb, inputWidth: rowWidth, output: hb + ffn, outputWidth: 2 * ffn, tokens: tokens, inputUnchanged: true)
         } else {
             linear(w.wUp, input: xb, inputWidth: rowWidth, output: hb, outputWidth: 2 * ffn, tokens: tokens)
         }
         for t in 0..<tokens {
-            Ops.swiGLU(gate: hb + t * 2 * ffn, up: hb + t * 2 * ffn + ffn, count: ffn, out: hb2 + t * ffn)
+            Ops.swiGLU(gate: hb + t * 2 * ffn, up: hb + t * 2 * ffn + ffn, count: ffn, out: hb2 + t * ffn,
+                       vectorized: kernels.backend != .reference)
         }
         activationObserver?.observe(site: .ffnDownInput, layer: layer, values: hb2, stride: ffn, width: ffn, tokens: tokens)
         linear(w.wDown, input: hb2, inputWidth: ffn, output: xb, outputWidth: rowWidth, tokens: tokens)
@@ -115,6 +122,8 @@ extension InferenceState {
     /// xb[t] = RMSNorm(source[t]) · weight for t < T.
     func normRows(_ source: UnsafePointer<Float>, sourceWidth: Int, weight: UnsafePointer<Float>, tokens: Int,
                   into target: UnsafeMutablePointer<Float>, targetWidth: Int) {
+        let started = profile.begin()
+        defer { profile.end(.norms, since: started) }
         for t in 0..<tokens {
             Ops.rmsNorm(source + t * sourceWidth, weight: weight, count: config.embeddingLength, eps: config.rmsEps,
                         out: target + t * targetWidth)
@@ -128,6 +137,7 @@ extension InferenceState {
         let c = config
         let d = c.embeddingLength
         let rowWidth = max(d, c.qDim)
+        let started = profile.begin()
         var n = 0
         for s in 0..<batch.segmentCount where batch.segmentLogitsRows[s] >= 0 {
             let last = batch.segmentFirstRows[s] + batch.segmentRowCounts[s] - 1
@@ -135,6 +145,7 @@ extension InferenceState {
             n += 1
         }
         activationObserver?.observe(site: .outputInput, layer: -1, values: xb, stride: rowWidth, width: d, tokens: n)
+        profile.end(.norms, since: started)
         linear(model.output, input: xb, inputWidth: rowWidth, output: logits + batch.firstLogitsRow * c.vocabularySize,
                outputWidth: c.vocabularySize, tokens: n)
     }
