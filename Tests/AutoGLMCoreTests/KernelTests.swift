@@ -47,7 +47,7 @@ import Testing
 
     /// Random weights (INT8: with positive row scales, and random zero points when
     /// `asymmetric`), random activations; out = W·x with `backend` on `threads` threads.
-    /// `repacked`: give the matrix its Q8Repacking copy, as Model.packForFastKernels does.
+    /// `repacked`: give the matrix its InterleavedWeights copy, as Model.packForFastKernels does.
     static func matmul(_ type: TensorType, rows: Int, cols: Int, tokens: Int, backend: Backend, threads: Int, seed: UInt64,
                        asymmetric: Bool = false, repacked: Bool = false) throws -> [Float] {
         var rng = Random(state: seed)
@@ -61,7 +61,7 @@ import Testing
         var qSums = [Int32](repeating: 0, count: tokens * cols / 32 + 1)
         let kernels = LinearKernels(backend: backend, pool: try ThreadPool(threads: threads))
         // Copied by hand rather than through withUnsafeBytes: a typed-throws closure around
-        // Q8Repacking.pack crashes the Swift 6.3 compiler.
+        // InterleavedWeights.pack crashes the Swift 6.3 compiler.
         let w = UnsafeMutableRawPointer.allocate(byteCount: max(weights.count, 1), alignment: 64)
         defer { w.deallocate() }
         w.copyMemory(from: weights, byteCount: weights.count)
@@ -74,7 +74,7 @@ import Testing
         var matrix = WeightMatrix(name: "w", type: type, rows: rows, cols: cols, data: w,
                                   rowScales: type == .int8 ? UnsafePointer(s) : nil,
                                   zeroPoints: type == .int8 && asymmetric ? UnsafePointer(z) : nil)
-        let packed = repacked ? try Q8Repacking.pack(matrix) : nil
+        let packed = repacked ? try InterleavedWeights.pack(matrix) : nil
         defer { if let packed { aglm_free(packed) } }
         matrix.packed = packed.map { UnsafeRawPointer($0) }
         qValues.withUnsafeMutableBufferPointer { qv in
@@ -145,16 +145,18 @@ import Testing
 
     /// The x86 VNNI kernels on the repacked layout: full 16-row groups, tail rows left in
     /// the file layout, token counts below, at and above the kernel's 8-token tile.
-    @Test func repackedQ8KernelsEqualReferenceBitForBit() throws {
-        try #require(Q8Repacking.isAvailable, "this CPU has no AVX-512 VNNI: the repacked kernels never run here")
+    @Test(arguments: [(TensorType.q8_0, false), (.int8, false), (.int8, true)])
+    func repackedKernelsEqualReferenceBitForBit(type: TensorType, asymmetric: Bool) throws {
+        try #require(InterleavedWeights.isAvailable, "this CPU has no AVX-512 VNNI: the repacked kernels never run here")
         let shapes: [(rows: Int, cols: Int, tokens: Int)] = [(16, 32, 1), (37, 96, 3), (48, 160, 8), (33, 2048, 9), (80, 256, 17)]
         for (i, s) in shapes.enumerated() {
             let seed = UInt64(0x51ED_2701 + i * 104_729)
-            let reference = try Self.matmul(.q8_0, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .reference, threads: 1, seed: seed)
+            let reference = try Self.matmul(type, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .reference, threads: 1,
+                                            seed: seed, asymmetric: asymmetric)
             for threads in [1, 2, 3] {
-                let fast = try Self.matmul(.q8_0, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .emulation,
-                                           threads: threads, seed: seed, repacked: true)
-                #expect(reference.map(\.bitPattern) == fast.map(\.bitPattern), "\(s), \(threads) threads")
+                let fast = try Self.matmul(type, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .emulation,
+                                           threads: threads, seed: seed, asymmetric: asymmetric, repacked: true)
+                #expect(reference.map(\.bitPattern) == fast.map(\.bitPattern), "\(type.name) \(s), \(threads) threads")
             }
             #expect(!reference.contains { $0.isNaN })
         }

@@ -103,13 +103,35 @@ final class MatmulTask: ThreadPoolTask {
         let w = weights
         if let packed = w.packed, backend != .reference, let sums = scratch.sums {
             // Whole 16-row groups in the VNNI kernel, the rows % 16 tail rows in Swift.
-            let groups = w.rows / Q8Repacking.groupRows
-            aglm_q8_packed_matmul(packed, Int64(w.cols), Int64(groups * task / taskCount), Int64(groups * (task + 1) / taskCount),
-                                  scratch.values, scratch.scales, sums, Int64(tokens), out, Int64(outStride))
-            if task == taskCount - 1 { rowsFromFileLayout(groups * Q8Repacking.groupRows, w.rows) }
+            let groups = w.rows / InterleavedWeights.groupRows
+            let g0 = Int64(groups * task / taskCount), g1 = Int64(groups * (task + 1) / taskCount)
+            if w.type == .int8 {
+                aglm_i8_packed_matmul(packed, Int64(w.cols), g0, g1, w.rowScales!, w.zeroPoints,
+                                      scratch.values, scratch.scales, sums, Int64(tokens), out, Int64(outStride))
+            } else {
+                aglm_q8_packed_matmul(packed, Int64(w.cols), g0, g1, scratch.values, scratch.scales, sums, Int64(tokens),
+                                      out, Int64(outStride))
+            }
+            if task == taskCount - 1 { rowsFromFileLayout(groups * InterleavedWeights.groupRows, w.rows) }
             return
         }
-        rowsFromFileLayout(w.rows * task / taskCount, w.rows * (task + 1) / taskCount)
+        let r0 = w.rows * task / taskCount, r1 = w.rows * (task + 1) / taskCount
+        if backend != .reference, let floatType = Self.floatKernelType(w.type),
+           aglm_float_matmul(floatType, w.data, Int64(w.rowBytes), Int64(w.cols), Int64(r0), Int64(r1), x, Int64(xStride),
+                             Int64(tokens), out, Int64(outStride)) != 0 {
+            return
+        }
+        rowsFromFileLayout(r0, r1)
+    }
+
+    /// The C float kernel's name for `type`, or nil for the integer types.
+    private static func floatKernelType(_ type: TensorType) -> Int32? {
+        switch type {
+        case .f32: return AGLM_FLOAT_F32
+        case .f16: return AGLM_FLOAT_F16
+        case .bf16: return AGLM_FLOAT_BF16
+        default: return nil
+        }
     }
 
     /// Rows r0..<r1 for every token, from the matrix as the file stores it.
