@@ -1,3 +1,4 @@
+import CAutoGLMKernels
 import CAutoGLMSys
 import Testing
 @testable import AutoGLMCore
@@ -225,6 +226,43 @@ import Testing
             let got = ReferenceDot.int8(w, qv, qs, count: cols, scale: scale, zeroPoint: zero)
             #expect(abs(Double(got) - exact) <= 1e-5 * magnitude, "zero \(zero): \(got) vs \(exact)")
         }
+    }
+
+    /// The C activation quantization against ActivationQuantization's Swift loop: random
+    /// blocks of several magnitudes, an all-zero block and exact .5 ties (amax 127 makes
+    /// x · id = x); also the block sums. (NaN or infinite activations trap in the Swift loop's
+    /// Int32 conversion, so they are not a case to compare.)
+    @Test func vectorizedActivationQuantizationEqualsSwiftBitForBit() throws {
+        var rng = Random(state: 2024)
+        let cols = 32 * 12
+        var x: [Float] = []
+        for b in 0..<(cols / 32) {
+            let scale: Float = [1, 1e-3, 300, 0, 1e-30, 1][b % 6]
+            x += (0..<32).map { _ in rng.float(scale) }
+        }
+        for j in 0..<32 { x[32 * 5 + j] = Float(j % 2 == 0 ? 1 : -1) * (Float(j) + 0.5) }  // ties
+        x[32 * 5 + 31] = 127
+        let tokens = 2
+        let rows = x + x.map { -$0 }
+        var swiftValues = [Int8](repeating: 0, count: tokens * cols), cValues = swiftValues
+        var swiftScales = [Float](repeating: 0, count: tokens * cols / 32), cScales = swiftScales
+        var swiftSums = [Int32](repeating: 0, count: tokens * cols / 32), cSums = swiftSums
+        for t in 0..<tokens {
+            rows.withUnsafeBufferPointer { r in
+                swiftValues.withUnsafeMutableBufferPointer { v in
+                    swiftScales.withUnsafeMutableBufferPointer { s in
+                        ActivationQuantization.quantizeRow(r.baseAddress! + t * cols, count: cols, values: v.baseAddress! + t * cols,
+                                                           scales: s.baseAddress! + t * cols / 32)
+                    }
+                }
+            }
+        }
+        ActivationQuantization.blockSums(swiftValues, count: tokens * cols, sums: &swiftSums)
+        let ran = aglm_quantize_rows(rows, Int64(cols), Int64(tokens), Int64(cols), &cValues, &cScales, &cSums)
+        try #require(ran != 0, "this CPU has no AVX-512: the C quantization never runs here")
+        #expect(cValues == swiftValues)
+        #expect(cScales.map(\.bitPattern) == swiftScales.map(\.bitPattern))
+        #expect(cSums == swiftSums)
     }
 
     @Test func halfFloatRoundTripsEveryHalf() {

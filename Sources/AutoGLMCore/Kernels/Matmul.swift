@@ -48,17 +48,10 @@ public struct LinearKernels {
         let cols = w.cols
         let quantized = QuantizedInput(x: x, xStride: xStride, tokens: tokens, cols: cols, scratch: scratch.values)
         if w.type.usesQuantizedActivations && !(inputUnchanged && task.lastQuantized == quantized) {
-            let started = profile.begin()
-            defer { profile.end(.activationQuantization, since: started) }
             precondition(tokens * cols <= scratch.capacity, "activation scratch smaller than the memory plan promised")
-            for t in 0..<tokens {
-                ActivationQuantization.quantizeRow(x + t * xStride, count: cols,
-                                                   values: scratch.values + t * cols,
-                                                   scales: scratch.scales + t * (cols / 32))
-            }
-            if backend != .reference, let sums = scratch.sums {
-                ActivationQuantization.blockSums(scratch.values, count: tokens * cols, sums: sums)
-            }
+            let started = profile.begin()
+            quantize(x, xStride: xStride, tokens: tokens, cols: cols, into: scratch)
+            profile.end(.activationQuantization, since: started)
             task.lastQuantized = quantized
         }
         task.weights = w
@@ -72,6 +65,23 @@ public struct LinearKernels {
         let started = profile.begin()
         pool.run(task.taskCount, task)
         profile.end(.matmul, since: started)
+    }
+}
+
+extension LinearKernels {
+    /// ActivationQuantization of every token row into `scratch`, with the block sums the
+    /// repacked kernels need; the C loop (same bits) where the CPU has it.
+    private func quantize(_ x: UnsafePointer<Float>, xStride: Int, tokens: Int, cols: Int, into scratch: ActivationScratch) {
+        let sums = backend == .reference ? nil : scratch.sums
+        if backend != .reference
+            && aglm_quantize_rows(x, Int64(xStride), Int64(tokens), Int64(cols), scratch.values, scratch.scales, sums) != 0 {
+            return
+        }
+        for t in 0..<tokens {
+            ActivationQuantization.quantizeRow(x + t * xStride, count: cols, values: scratch.values + t * cols,
+                                               scales: scratch.scales + t * (cols / 32))
+        }
+        if let sums { ActivationQuantization.blockSums(scratch.values, count: tokens * cols, sums: sums) }
     }
 }
 

@@ -55,6 +55,13 @@ int32_t aglm_float_matmul(int32_t type, const void *weights, int64_t row_bytes, 
                           int64_t row_end, const float *x, int64_t x_stride, int64_t tokens, float *out,
                           int64_t out_stride);
 
+/// ActivationQuantization.quantizeRow for `tokens` rows of `cols` (cols % 32 == 0) floats
+/// at x + t * x_stride into values + t * cols and scales + t * cols/32, plus the block sums
+/// of the int8 values into sums (when not NULL); bit-identical. Returns 1 when it ran, 0
+/// when this CPU lacks AVX-512.
+int32_t aglm_quantize_rows(const float *x, int64_t x_stride, int64_t tokens, int64_t cols, int8_t *values, float *scales,
+                           int32_t *sums);
+
 /// out[i] = silu(gate[i]) · up[i] for i < count, exactly as Ops.swiGLU with
 /// DeterministicMath.silu computes it (e^x in Double through the same range reduction and
 /// degree-13 Horner polynomial, rounded once to Float), 8 lanes at a time. Returns 1 when
