@@ -13,7 +13,7 @@ struct Quantize: ParsableCommand {
             llama.cpp lists such files but cannot run them. \
             Input tensors of any supported type are dequantized first. general.file_type is set to \
             llama.cpp's value for the type. --model may also be a Hugging Face folder (config.json, \
-            tokenizer.json, *.safetensors) of a LlamaForCausalLM, Qwen2ForCausalLM or Glm4ForCausalLM: \
+            tokenizer.json, *.safetensors) of a LlamaForCausalLM, Qwen2ForCausalLM, GlmForCausalLM or Glm4ForCausalLM: \
             it is converted as llama.cpp's convert_hf_to_gguf.py would (docs/huggingface.md), through an \
             F32 GGUF beside OUT when --type is not f32.
             """)
@@ -30,6 +30,11 @@ struct Quantize: ParsableCommand {
     @Option(parsing: .singleValue,
             help: "Keep tensors whose name matches this pattern in their input type, bytes unchanged ('*' matches anything; repeatable), e.g. 'blk.*.ffn_down.weight'.")
     var keep: [String] = []
+
+    @Option(help: "Statistics from `autoglm calibrate`: stored as autoglm.activation.<tensor>.scale/clip/min/max metadata.")
+    var calibration: String?
+
+    @OptionGroup var mixed: AutoMixedOptions
 
     @Flag(help: "int8 only: asymmetric rows (w = scale·(q − zero_point)) instead of symmetric (w = scale·q).")
     var asymmetric = false
@@ -64,14 +69,22 @@ struct Quantize: ParsableCommand {
             intermediate = path
         }
         let input = try coreCall { () throws(CoreError) in try GGUFFile(path: inputPath) }
+        let ranges = try libraryCall {
+            try calibration.map { try CalibrationReport.load(path: $0).metadataEntries(tensorNames: Set(input.tensors.map(\.name))) } ?? []
+        }
+        if let size = mixed.autoMixed {
+            return try runAutoMixed(size: size, inputPath: inputPath, input: input, target: target, ranges: ranges)
+        }
         let bar = ProgressBar()
         let summary = try coreCall { () throws(CoreError) in
-            try GGUFQuantizer.quantize(input: input, outputPath: out, type: target, keep: keep, asymmetric: asymmetric) { bar.show($0) }
+            try GGUFQuantizer.quantize(input: input, outputPath: out, type: target, keep: keep, asymmetric: asymmetric,
+                                       addingMetadata: ranges) { bar.show($0) }
         }
         bar.end()
         printError("wrote \(out): \(InspectText.byteSize(summary.inputBytes)) → \(InspectText.byteSize(summary.outputBytes))")
         let counts = summary.tensorsByType.map { "\($0.tensors) \($0.type.name)" }.joined(separator: ", ")
         printError("tensors: \(counts)" + (summary.kept > 0 ? "; \(summary.kept) copied unchanged" : ""))
+        if !ranges.isEmpty { printError("static activation ranges: \(ranges.count / ActivationRangeKeys.fields.count) tensors (from \(calibration!))") }
     }
 }
 
