@@ -227,7 +227,9 @@ def torch_worker(threads: int, n_prompt: int, n_gen: int, reps: int) -> dict:
     import transformers
     torch.set_num_threads(threads)
     model = transformers.AutoModelForCausalLM.from_pretrained(HF_DIR, dtype=torch.float32).eval()
-    model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    # Per-output-channel int8 weights (fbgemm / x86 engine), every nn.Linear incl. lm_head.
+    model = torch.ao.quantization.quantize_dynamic(
+        model, {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig}, dtype=torch.qint8)
     ids = torch.tensor([prompt_ids(n_prompt)])
     pp, tg, e2e = [], [], []
 
