@@ -20,16 +20,8 @@ struct Checkpoints: ParsableCommand {
 
     func run() throws {
         let start = DispatchTime.now().uptimeNanoseconds
-        let path = try model ?? BundledModels.defaultModelPath()
-        let loaded = try coreCall { () throws(CoreError) in try Model(path: path) }
-        let tokenizer = try coreCall { () throws(CoreError) in try Tokenizer(gguf: loaded.gguf) }
-        let limits = try runtime.limits(for: loaded.config)
-        let chosenBackend = try resolveBackend(backend)
-        let state = try coreCall { () throws(CoreError) in try InferenceState(model: loaded, limits: limits, backend: chosenBackend) }
-        let identity = CheckpointIdentity(pool: state.kvPool, tokenizerHash: tokenizerFingerprint(tokenizer),
-                                          backend: chosenBackend, vocabularySize: loaded.config.vocabularySize)
-        let store = try coreCall { () throws(CoreError) in try CheckpointStore(fileSystem: PosixFileSystem(), directory: dir) }
-        let recovery = try coreCall { () throws(CoreError) in try SessionRecovery(store: store, identity: identity, log: printError) }
+        let recovery = try LoadedRuntime(model: model, backend: backend, runtime: runtime).recoverCheckpoints(in: dir)
+        let store = recovery.store
         let ready = DispatchTime.now().uptimeNanoseconds - start
         for (key, d) in recovery.index.sorted(by: { $0.key < $1.key }) {
             let c = d.checkpoint

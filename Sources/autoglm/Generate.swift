@@ -29,12 +29,8 @@ struct Generate: ParsableCommand {
     var verbose = false
 
     func run() throws {
-        let path = try model ?? BundledModels.defaultModelPath()
-        let loaded = try coreCall { () throws(CoreError) in try Model(path: path) }
-        let tokenizer = try coreCall { () throws(CoreError) in try Tokenizer(gguf: loaded.gguf) }
-        let limits = try runtime.limits(for: loaded.config)
-        let chosenBackend = try resolveBackend(backend)
-        let state = try coreCall { () throws(CoreError) in try InferenceState(model: loaded, limits: limits, backend: chosenBackend) }
+        let r = try LoadedRuntime(model: model, backend: backend, runtime: runtime)
+        let (path, loaded, tokenizer, chosenBackend, state) = (r.path, r.model, r.tokenizer, r.backend, r.state)
         if verbose {
             printError("model: \(path)")
             printError(describe(loaded.config))

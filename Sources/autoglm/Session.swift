@@ -57,17 +57,10 @@ struct Session: ParsableCommand {
             throw ValidationError("--session '\(session)': letters, digits, '-', '_', '.' only")
         }
         guard resumeFrom >= 0 else { throw ValidationError("--resume-from must be ≥ 0") }
-        let path = try model ?? BundledModels.defaultModelPath()
-        let loaded = try coreCall { () throws(CoreError) in try Model(path: path) }
-        let tokenizer = try coreCall { () throws(CoreError) in try Tokenizer(gguf: loaded.gguf) }
-        let limits = try runtime.limits(for: loaded.config)
-        let chosenBackend = try resolveBackend(backend)
-        let state = try coreCall { () throws(CoreError) in try InferenceState(model: loaded, limits: limits, backend: chosenBackend) }
-        let identity = CheckpointIdentity(pool: state.kvPool, tokenizerHash: tokenizerFingerprint(tokenizer),
-                                          backend: chosenBackend, vocabularySize: loaded.config.vocabularySize)
-        let store = try coreCall { () throws(CoreError) in try CheckpointStore(fileSystem: PosixFileSystem(), directory: dir) }
-        let recovery = try coreCall { () throws(CoreError) in try SessionRecovery(store: store, identity: identity, log: printError) }
-        let writer = CheckpointWriter(store: store, identity: identity,
+        let loaded = try LoadedRuntime(model: model, backend: backend, runtime: runtime)
+        let (tokenizer, state) = (loaded.tokenizer, loaded.state)
+        let recovery = try loaded.recoverCheckpoints(in: dir)
+        let writer = CheckpointWriter(store: recovery.store, identity: loaded.checkpointIdentity,
                                       policy: .init(everyTokens: checkpointEvery, budgetBytes: budgetMB << 20), log: printError)
         writer.setInUse(session, true)
         defer { writer.stop() }
