@@ -6,8 +6,11 @@ struct Quantize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rewrite a GGUF model with its weight matrices in another type.",
         discussion: """
-            Matrices take --type; a matrix whose rows are not a multiple of the block size (32 for q8_0) \
-            becomes F16, as llama.cpp's converter does; 1-D tensors (norms, biases, rope_freqs) stay F32. \
+            Matrices take --type; a matrix whose rows are not a multiple of the block size (32 for q8_0 \
+            and int8) becomes F16, as llama.cpp's converter does; 1-D tensors (norms, biases, rope_freqs) \
+            stay F32. int8 is our per-output-channel INT8 (one scale per row, plus a zero point per row \
+            with --asymmetric), stored as ggml I8 with companion tensors (docs/int8-format.md); \
+            llama.cpp lists such files but cannot run them. \
             Input tensors of any supported type are dequantized first. general.file_type is set to \
             llama.cpp's value for the type. Input must be GGUF: Hugging Face safetensors folders are not \
             read here yet (convert them with llama.cpp's convert_hf_to_gguf.py first).
@@ -26,12 +29,21 @@ struct Quantize: ParsableCommand {
             help: "Keep tensors whose name matches this pattern in their input type, bytes unchanged ('*' matches anything; repeatable), e.g. 'blk.*.ffn_down.weight'.")
     var keep: [String] = []
 
+    @Flag(help: "int8 only: asymmetric rows (w = scale·(q − zero_point)) instead of symmetric (w = scale·q).")
+    var asymmetric = false
+
+    func validate() throws {
+        if asymmetric && type.lowercased() != "int8" {
+            throw ValidationError("--asymmetric applies to --type int8 only")
+        }
+    }
+
     func run() throws {
         let target = try coreCall { () throws(CoreError) in try GGUFQuantizer.targetType(named: type.lowercased()) }
         let input = try coreCall { () throws(CoreError) in try GGUFFile(path: model) }
         let bar = ProgressBar()
         let summary = try coreCall { () throws(CoreError) in
-            try GGUFQuantizer.quantize(input: input, outputPath: out, type: target, keep: keep) { bar.show($0) }
+            try GGUFQuantizer.quantize(input: input, outputPath: out, type: target, keep: keep, asymmetric: asymmetric) { bar.show($0) }
         }
         bar.end()
         printError("wrote \(out): \(InspectText.byteSize(summary.inputBytes)) → \(InspectText.byteSize(summary.outputBytes))")
