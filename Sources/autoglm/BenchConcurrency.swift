@@ -5,20 +5,14 @@ import Foundation
 
 /// `autoglm bench --concurrency …`: the serving engine under load.
 struct ConcurrencyBenchOptions: ParsableArguments {
-    @Option(help: "Concurrency levels, comma-separated (each a number of concurrent streams).")
-    var concurrency: String = "1"
+    @Option(help: "Concurrency levels, comma-separated (each a number of concurrent streams): measures the serving engine.")
+    var concurrency: String?
 
     @Option(help: "Priority classes: 'interactive' (every stream), or 'mix': streams alternate background and interactive, and a critical request arrives every --critical-every steps.")
     var priorities: String = "interactive"
 
     @Option(name: .customLong("shared-prefix"), help: "Tokens every prompt shares at its start (0: none); also measures a second request's TTFT against the first's.")
     var sharedPrefix: Int = 0
-
-    @Option(name: .customLong("prompt-tokens"), help: "Prompt tokens per request (after the shared prefix).")
-    var promptTokens: Int = 32
-
-    @Option(name: .customLong("gen-tokens"), help: "Tokens generated per request.")
-    var genTokens: Int = 32
 
     @Option(name: .customLong("requests-per-stream"), help: "Requests each stream sends, one after another.")
     var requestsPerStream: Int = 2
@@ -38,9 +32,10 @@ struct ConcurrencyBenchOptions: ParsableArguments {
 
     var levels: [Int] {
         get throws {
-            let values = concurrency.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let text = concurrency ?? "1"
+            let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-                throw ValidationError("--concurrency wants positive integers separated by commas, got '\(concurrency)'")
+                throw ValidationError("--concurrency wants positive integers separated by commas, got '\(text)'")
             }
             return values.map { $0! }
         }
@@ -53,9 +48,9 @@ struct ConcurrencyBenchOptions: ParsableArguments {
         guard priorities == "mix" || priorities == "interactive" else {
             throw ValidationError("--priorities must be 'mix' or 'interactive', got '\(priorities)'")
         }
-        guard sharedPrefix >= 0, promptTokens >= 1, genTokens >= 2, requestsPerStream >= 1, criticalEvery >= 1,
+        guard sharedPrefix >= 0, requestsPerStream >= 1, criticalEvery >= 1,
               criticalGenTokens >= 1, windowMs >= 0, windowMs <= 50, requestChunk >= 1 else {
-            throw ValidationError("--shared-prefix ≥ 0, --prompt-tokens ≥ 1, --gen-tokens ≥ 2, --requests-per-stream ≥ 1, --critical-every ≥ 1, --window-ms in 0...50, --request-chunk ≥ 1")
+            throw ValidationError("--shared-prefix ≥ 0, --requests-per-stream ≥ 1, --critical-every ≥ 1, --window-ms in 0...50, --request-chunk ≥ 1")
         }
     }
 }
@@ -81,6 +76,9 @@ struct ConcurrencyBench {
     let model: Model
     let modelPath: String
     let backend: Backend
+    /// Per request: prompt tokens after the shared prefix, and tokens generated.
+    let promptTokens: Int
+    let genTokens: Int
 
     static let nsPerMs = 1e6
 
@@ -88,15 +86,16 @@ struct ConcurrencyBench {
     /// request, the shared prefix is the same for every salt.
     func prompt(salt: Int, vocab: Int) -> [Int32] {
         var ids: [Int32] = (0..<options.sharedPrefix).map { Int32(($0 * 7919 + 13) % vocab) }
-        ids += (0..<options.promptTokens).map { Int32((($0 + 1) * 104_729 + salt * 15_485_863 + 101) % vocab) }
+        ids += (0..<promptTokens).map { Int32((($0 + 1) * 104_729 + salt * 15_485_863 + 101) % vocab) }
         return ids
     }
 
     func run() throws -> [String: Any] {
+        guard genTokens >= 2 else { throw CLIError(description: "--gen-tokens must be at least 2 to time decode steps") }
         let levels = try options.levels
         let maxLevel = levels.max()!
         var limits = try runtime.limits(for: model.config)
-        let longest = options.sharedPrefix + options.promptTokens + max(options.genTokens, options.criticalGenTokens) + 1
+        let longest = options.sharedPrefix + promptTokens + max(genTokens, options.criticalGenTokens) + 1
         if runtime.context == nil { limits.maxContext = longest }
         guard longest <= limits.maxContext else {
             throw CLIError(description: "prompt + generated tokens (\(longest)) exceed the context (\(limits.maxContext))")
@@ -145,7 +144,7 @@ struct ConcurrencyBench {
         let criticalAloneMs = median(alonePrefill)
         var report: [String: Any] = [
             "model": modelPath, "backend": backend.name, "threads": limits.threads, "kv_type": limits.kvType.name,
-            "prompt_tokens": options.promptTokens, "gen_tokens": options.genTokens, "shared_prefix": options.sharedPrefix,
+            "prompt_tokens": promptTokens, "gen_tokens": genTokens, "shared_prefix": options.sharedPrefix,
             "priorities": options.priorities, "requests_per_stream": options.requestsPerStream,
             "step_token_budget": state.plan.rows, "kv_pages": state.kvPool.pageCount,
             "critical_alone_prefill_ms": criticalAloneMs,
@@ -191,7 +190,7 @@ struct ConcurrencyBench {
         while true {
             for i in 0..<level where (streams[i]?.isFinished ?? true) && sent[i] < options.requestsPerStream {
                 let priority: RequestPriority = options.isMix ? (i % 2 == 0 ? .background : .interactive) : .interactive
-                streams[i] = try submit(prompt(salt: i * 1000 + sent[i], vocab: vocab), priority, options.genTokens)
+                streams[i] = try submit(prompt(salt: i * 1000 + sent[i], vocab: vocab), priority, genTokens)
                 sent[i] += 1
             }
             if options.isMix && steps % options.criticalEvery == options.criticalEvery / 2 && streams.contains(where: { !($0?.isFinished ?? true) }) {
