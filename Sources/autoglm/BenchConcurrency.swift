@@ -68,8 +68,6 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
     return sorted[min(max(rank, 1), sorted.count) - 1]
 }
 
-func median(_ values: [Double]) -> Double { percentile(values, 50) }
-
 struct ConcurrencyBench {
     let options: ConcurrencyBenchOptions
     let runtime: RuntimeOptions
