@@ -54,7 +54,7 @@ struct Bench: ParsableCommand {
         if serving.concurrency != nil {
             let report = try ConcurrencyBench(options: serving, runtime: runtime, model: loaded, modelPath: path,
                                               backend: try resolveBackend(backend),
-                                              promptTokens: promptTokens, genTokens: genTokens).run()
+                                              promptTokens: promptTokens, genTokens: genTokens, profile: profile).run()
             if json {
                 let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))

@@ -77,6 +77,8 @@ struct ConcurrencyBench {
     /// Per request: prompt tokens after the shared prefix, and tokens generated.
     let promptTokens: Int
     let genTokens: Int
+    /// Report time per op kind per decode-only step.
+    var profile = false
 
     static let nsPerMs = 1e6
 
@@ -178,6 +180,7 @@ struct ConcurrencyBench {
         var tracked: [ServingRequest] = []
         var decodeTokens = 0, decodeNs: UInt64 = 0, generated = 0
         var decodeStepsMs: [Double] = []
+        var decodeOpNs = [UInt64](repeating: 0, count: OpKind.allCases.count)
         var steps = 0
         func submit(_ tokens: [Int32], _ priority: RequestPriority, _ gen: Int) throws -> ServingRequest {
             let r = try coreCall { () throws(CoreError) in try s.submit(prompt: tokens, options: RequestOptions(priority: priority, maxNewTokens: gen)) }
@@ -196,15 +199,19 @@ struct ConcurrencyBench {
             }
             if s.activeCount == 0 { break }
             let promptBefore = s.promptTokensComputed
+            s.state.profile.isEnabled = profile
             let t0 = aglm_monotonic_ns()
             let rows = s.step()
             let t1 = aglm_monotonic_ns()
+            s.state.profile.isEnabled = false
             steps += 1
             if rows > 0 && s.promptTokensComputed == promptBefore {
                 decodeTokens += rows
                 decodeNs += t1 - t0
                 decodeStepsMs.append(Double(t1 - t0) / Self.nsPerMs)
+                for kind in OpKind.allCases { decodeOpNs[kind.rawValue] += s.state.profile.nanoseconds(kind) }
             }
+            s.state.profile.reset()
             for r in tracked {
                 let key = ObjectIdentifier(r)
                 let before = seen[key] ?? (0, r.arrival)
@@ -241,6 +248,11 @@ struct ConcurrencyBench {
             "prompt_tokens_computed": s.promptTokensComputed,
             "preemptions": s.preemptions,
         ]
+        if profile && !decodeStepsMs.isEmpty {
+            var ops: [String: Double] = [:]
+            for kind in OpKind.allCases { ops[kind.name] = Double(decodeOpNs[kind.rawValue]) / Self.nsPerMs / Double(decodeStepsMs.count) }
+            row["decode_step_ms_by_op"] = ops
+        }
         if options.isMix, let critical = latencies[.critical], !critical.ttft.isEmpty {
             let bound = criticalAloneMs + 2 * decodeStepMs
             row["critical_alone_prefill_ms"] = criticalAloneMs
@@ -265,6 +277,9 @@ func printConcurrencyReport(_ report: [String: Any]) {
             }
             line += "\n  \(priority.name): TTFT p50 \(format(t["p50"] as? Double ?? 0)) / p99 \(format(t["p99"] as? Double ?? 0)) ms, "
                 + "inter-token p50 \(format(i["p50"] as? Double ?? 0)) / p99 \(format(i["p99"] as? Double ?? 0)) ms"
+        }
+        if let ops = row["decode_step_ms_by_op"] as? [String: Double] {
+            line += "\n  decode step by op (ms): " + ops.sorted { $0.value > $1.value }.map { "\($0.key) \(format($0.value))" }.joined(separator: ", ")
         }
         print(line)
     }
