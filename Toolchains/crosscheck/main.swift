@@ -25,7 +25,7 @@ func crossCheckEntry(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePo
 enum CrossCheckDriver {
     static let usage = "usage: crosscheck <model.gguf> [--backend reference|neon|emulation]"
     /// Bumped whenever the output format changes, so stale binaries are noticed.
-    static let formatVersion = 4
+    static let formatVersion = 5
 
     static func run(_ args: [String]) -> Int32 {
         var path: String? = nil
@@ -121,9 +121,37 @@ enum CrossCheckDriver {
                 withUnsafePointer(to: &next) { state.forward(tokens: UnsafeBufferPointer(start: $0, count: 1), startPosition: position) }
                 position += 1
             }
+            try printCheckpointRoundTrip(state: state, prompt: prompt)
         } catch {
             print("generation error: " + error.message)
         }
+    }
+
+    /// A seeded generation checkpointed half way (CRC32C sections, KV pages) and resumed in
+    /// a fresh state: the file's bytes and the resumed tokens must match across machines.
+    static func printCheckpointRoundTrip(state: InferenceState, prompt: [Int32]) throws(CoreError) {
+        let sampling = SamplerConfig(temperature: 0.8, topK: 20, seed: 7)
+        let tokens = 12
+        let whole = try ResumableGeneration(state: state, sequence: 0, prompt: prompt, sampling: sampling, maxNewTokens: tokens)
+        while whole.next() != nil {}
+        let uninterrupted = Array(whole.generated)
+        let g = try ResumableGeneration(state: state, sequence: 0, prompt: prompt, sampling: sampling, maxNewTokens: tokens)
+        while g.generatedCount < tokens / 2, g.next() != nil {}
+        // Backend recorded as reference on both machines, so the bytes can be compared.
+        let identity = CheckpointIdentity(pool: state.kvPool, tokenizerHash: 1, backend: .reference,
+                                          vocabularySize: state.config.vocabularySize)
+        let c = g.checkpoint(sessionKey: "crosscheck", saveCounter: 1, savedAt: 0, priority: 0)
+        let (head, pages) = try g.encode(c, identity: identity)
+        let file = head + pages
+        print("checkpoint bytes \(file.count) crc32c " + hex(UInt64(CRC32C.checksum(file)), width: 8))
+        let source = ByteArrayCheckpointSource(file)
+        let decoded = try CheckpointDecoder.decode(source, expecting: identity)
+        let resumed = try ResumableGeneration(state: state, sequence: 0, restoring: decoded,
+                                              pages: try CheckpointDecoder.readPages(decoded, from: source))
+        while resumed.next() != nil {}
+        var line = "checkpoint resumed tokens"
+        for t in resumed.generated { line += " \(t)" }
+        print(line + (Array(resumed.generated) == uninterrupted ? " (= uninterrupted)" : " (DIFFER from uninterrupted)"))
     }
 
     // MARK: - GGUF structure and raw tensor bytes
