@@ -1,6 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// The optional Arm NN backend (README "Arm NN backend") needs Debian's libarmnn-dev 20.08:
+// `AUTOGLM_ARMNN=1 swift build` adds its targets; without the variable nothing links Arm NN.
+let withArmNN = Context.environment["AUTOGLM_ARMNN"] == "1"
+
 // Layout and invariants: see DESIGN.md. AutoGLMCore must also compile as Embedded
 // Swift (Toolchains/aarch64-cross-check.sh), so it depends on nothing but the C shim.
 let package = Package(
@@ -29,7 +33,7 @@ let package = Package(
             dependencies: [
                 "AutoGLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ] + (withArmNN ? ["AutoGLMArmNN"] : [])
         ),
         .testTarget(
             name: "AutoGLMCoreTests",
@@ -43,3 +47,23 @@ let package = Package(
         .target(name: "AllocationCountingSupport", path: "Tests/AllocationCountingSupport"),
     ]
 )
+
+if withArmNN {
+    package.targets += [
+        // C API over Arm NN's C++ (Swift never sees C++ types).
+        .target(
+            name: "CAutoGLMArmNN",
+            cxxSettings: [.unsafeFlags(["-Wno-deprecated-declarations"])],
+            linkerSettings: [.linkedLibrary("armnn")]
+        ),
+        // Full Swift: runs the linear layers as Arm NN FullyConnected networks.
+        .target(
+            name: "AutoGLMArmNN",
+            dependencies: ["AutoGLM", "CAutoGLMArmNN"]
+        ),
+        .testTarget(
+            name: "AutoGLMArmNNTests",
+            dependencies: ["AutoGLMArmNN"]
+        ),
+    ]
+}

@@ -46,9 +46,22 @@ extension InferenceState {
         }
     }
 
-    /// out[t] = W · in[t] (+ bias) for t < T.
+    /// out[t] = W · in[t] (+ bias) for t < T, on the external backend when one is set and
+    /// takes this matrix, else on our kernels.
     func linear(_ w: WeightMatrix, bias: UnsafePointer<Float>? = nil, input: UnsafePointer<Float>, inputWidth: Int,
                 output: UnsafeMutablePointer<Float>, outputWidth: Int, tokens: Int) {
+        guard let external = externalLinear else {
+            ownLinear(w, bias: bias, input: input, inputWidth: inputWidth, output: output, outputWidth: outputWidth, tokens: tokens)
+            return
+        }
+        if !external.linear(w, input: input, inputWidth: inputWidth, output: output, outputWidth: outputWidth, tokens: tokens) {
+            ownLinear(w, bias: bias, input: input, inputWidth: inputWidth, output: output, outputWidth: outputWidth, tokens: tokens)
+        }
+        external.didCompute(w, input: input, inputWidth: inputWidth, output: output, outputWidth: outputWidth, tokens: tokens)
+    }
+
+    private func ownLinear(_ w: WeightMatrix, bias: UnsafePointer<Float>?, input: UnsafePointer<Float>, inputWidth: Int,
+                           output: UnsafeMutablePointer<Float>, outputWidth: Int, tokens: Int) {
         kernels.matmul(w, x: input, xStride: inputWidth, tokens: tokens, out: output, outStride: outputWidth, scratch: scratch)
         if let bias {
             for t in 0..<tokens { Ops.add(output + t * outputWidth, bias, count: w.rows) }
