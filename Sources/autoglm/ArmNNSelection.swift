@@ -43,14 +43,8 @@ extension ArmNNOptions {
         #if canImport(AutoGLMArmNN)
         let names = compute.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
             ?? ArmNNRuntime.platformDefaultCompute
-        let path: String
-        if let calibration {
-            path = calibration
-        } else if let dir = BundledModels.directory() {
-            path = dir.appendingPathComponent(ArmNNOptions.calibrationFileName).path
-        } else {
-            throw CLIError(description: "no bundled calibration text found; pass --armnn-calibration FILE")
-        }
+        let path = try calibration
+            ?? BundledModels.path(of: ArmNNOptions.calibrationFileName, what: "calibration text", option: "--armnn-calibration")
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIError(description: "cannot read calibration text '\(path)'")
         }
