@@ -6,7 +6,7 @@ import PackageDescription
 let withArmNN = Context.environment["AUTOGLM_ARMNN"] == "1"
 
 // Layout and invariants: see DESIGN.md. AutoGLMCore must also compile as Embedded
-// Swift (Toolchains/aarch64-cross-check.sh), so it depends on nothing but the C shim.
+// Swift (Toolchains/aarch64-cross-check.sh), so it depends on nothing but the two C targets.
 let package = Package(
     name: "Open-AutoGLM",
     products: [
@@ -19,9 +19,12 @@ let package = Package(
     ],
     targets: [
         .target(name: "CAutoGLMSys"),
+        // x86 AVX-512 VNNI kernels with ReferenceDot's arithmetic, picked at run time by CPU
+        // detection; on other targets they report themselves unavailable.
+        .target(name: "CAutoGLMKernels"),
         .target(
             name: "AutoGLMCore",
-            dependencies: ["CAutoGLMSys"]
+            dependencies: ["CAutoGLMSys", "CAutoGLMKernels"]
         ),
         // Full Swift (Foundation allowed): HF folders, chat templates, quantization tooling.
         .target(
@@ -41,6 +44,10 @@ let package = Package(
                 "AutoGLMCore",
                 "AllocationCountingSupport",
             ]
+        ),
+        .testTarget(
+            name: "AutoGLMTests",
+            dependencies: ["AutoGLM"]
         ),
         // Defines malloc & co. to count allocations per thread, for the
         // zero-allocations-per-token tests. Linked into test executables only.
