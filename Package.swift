@@ -36,7 +36,9 @@ let package = Package(
             dependencies: [
                 "AutoGLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ] + (withArmNN ? ["AutoGLMArmNN"] : [])
+            ] + (withArmNN ? ["AutoGLMArmNN"] : []),
+            // Not `canImport`: a stale module from an earlier Arm NN build must not switch it on.
+            swiftSettings: withArmNN ? [.define("AUTOGLM_ARMNN")] : []
         ),
         .testTarget(
             name: "AutoGLMCoreTests",

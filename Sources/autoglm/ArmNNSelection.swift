@@ -1,7 +1,7 @@
 import ArgumentParser
 import AutoGLMCore
 import Foundation
-#if canImport(AutoGLMArmNN)
+#if AUTOGLM_ARMNN
 import AutoGLMArmNN
 #endif
 
@@ -26,7 +26,7 @@ struct ArmNNOptions: ParsableArguments {
 /// takes them) and whether Arm NN takes the linear layers.
 func resolveBackends(_ name: String?) throws -> (core: Backend, armnn: Bool) {
     if name == ArmNNOptions.backendName {
-        #if canImport(AutoGLMArmNN)
+        #if AUTOGLM_ARMNN
         return (.platformDefault, true)
         #else
         throw CLIError(description: "this autoglm was built without Arm NN: install libarmnn-dev and "
@@ -40,7 +40,7 @@ extension ArmNNOptions {
     /// Builds the Arm NN networks for every linear layer of `state`'s model and hands them
     /// the linear layers. Returns a line describing what was set up.
     func attach(to state: InferenceState, tokenizer: Tokenizer) throws -> String {
-        #if canImport(AutoGLMArmNN)
+        #if AUTOGLM_ARMNN
         let names = compute.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
             ?? ArmNNRuntime.platformDefaultCompute
         let path = try calibration

@@ -50,11 +50,12 @@ struct Generate: ParsableCommand {
     var verbose = false
 
     func run() throws {
+        // First: a backend this build lacks is an error before any file is read.
+        let (chosenBackend, useArmNN) = try resolveBackends(backend)
         let path = try model ?? BundledModels.defaultModelPath()
         let loaded = try coreCall { () throws(CoreError) in try Model(path: path) }
         let tokenizer = try coreCall { () throws(CoreError) in try Tokenizer(gguf: loaded.gguf) }
         let limits = try runtime.limits(for: loaded.config)
-        let (chosenBackend, useArmNN) = try resolveBackends(backend)
         let state = try coreCall { () throws(CoreError) in try InferenceState(model: loaded, limits: limits, backend: chosenBackend) }
         let armnnSetup = useArmNN ? try armnn.attach(to: state, tokenizer: tokenizer) : nil
         let backendName = useArmNN ? ArmNNOptions.backendName : chosenBackend.name

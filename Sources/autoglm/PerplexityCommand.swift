@@ -35,13 +35,14 @@ struct PerplexityCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        // First: a backend this build lacks is an error before any file is read.
+        let (chosen, useArmNN) = try resolveBackends(backend)
         let path = try model ?? BundledModels.defaultModelPath()
         guard let data = FileManager.default.contents(atPath: text) else {
             throw CLIError(description: "cannot read text file '\(text)'")
         }
         let loaded = try coreCall { () throws(CoreError) in try Model(path: path) }
         let tokenizer = try coreCall { () throws(CoreError) in try Tokenizer(gguf: loaded.gguf) }
-        let (chosen, useArmNN) = try resolveBackends(backend)
         let limits = RuntimeLimits(maxContext: context, prefillChunk: min(64, context), threads: threads)
         let state = try coreCall { () throws(CoreError) in try InferenceState(model: loaded, limits: limits, backend: chosen) }
         if useArmNN { printError(try armnn.attach(to: state, tokenizer: tokenizer)) }
