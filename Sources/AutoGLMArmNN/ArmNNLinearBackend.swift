@@ -26,7 +26,7 @@ public final class ArmNNLinearBackend: ExternalLinearBackend {
                 throw ArmNNError("no calibrated activation range for \(w.name): calibrate on text that runs every layer")
             }
             let weights = PerTensorInt8Weights(w)
-            let input = Int8Quantization(min: range.inputMin, max: range.inputMax)
+            let input = try ArmNNLinearBackend.inputQuantization(w, model: model, measured: range)
             let output = Int8Quantization(min: range.outputMin, max: range.outputMax)
             let intBias = bias.map { weights.int32Bias($0, inputScale: input.scale) }
             let decode = try ArmNNLinear(runtime: runtime, weights: weights, bias: intBias, input: input, output: output, batch: 1)
@@ -35,6 +35,15 @@ public final class ArmNNLinearBackend: ExternalLinearBackend {
                 : nil
             networks[w.data] = Networks(decode: decode, prefill: prefill)
         }
+    }
+
+    /// The static scale `autoglm quantize --calibration` stored for this matrix's input
+    /// (symmetric, MSE-optimal clip / 127), else the range measured at start-up.
+    static func inputQuantization(_ w: WeightMatrix, model: Model, measured: LinearRange) throws(ArmNNError) -> Int8Quantization {
+        let stored: StaticActivationRange?
+        do { stored = try model.gguf.staticActivationRange(tensor: w.name) } catch { throw ArmNNError(error.message) }
+        if let stored { return Int8Quantization(scale: stored.scale, zeroPoint: 0) }
+        return Int8Quantization(min: measured.inputMin, max: measured.inputMax)
     }
 
     /// Every matrix a forward pass multiplies by, with the bias added after it.

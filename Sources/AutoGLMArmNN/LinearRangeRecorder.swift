@@ -13,8 +13,9 @@ public struct LinearRange: Equatable {
 /// the min/max of each one's input and output, keyed by tensor name. The Arm NN networks
 /// need static scales for both ends of each FullyConnected layer.
 ///
-/// TEMPORARY for the input side: `autoglm calibrate` (issue 3) will put calibrated input
-/// scales into the quantized GGUF's metadata; the output ranges stay measured here.
+/// Input ranges measured here are used only for files without calibrated ones (`autoglm
+/// quantize --calibration` stores them in the GGUF metadata); output ranges are not
+/// calibrated elsewhere, so they always come from here.
 public final class LinearRangeRecorder: ExternalLinearBackend {
     public private(set) var ranges: [String: LinearRange] = [:]
 
