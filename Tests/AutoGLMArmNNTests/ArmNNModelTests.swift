@@ -74,3 +74,25 @@ import Testing
         #expect(agreed >= 8, "armnn \(tokenizer.decode(result.tokens)) | emulation \(tokenizer.decode(emulation))")
     }
 }
+
+/// Input scales: the calibrated one stored in the GGUF wins over the range measured at start-up.
+@Suite struct ArmNNInputScaleTests {
+    @Test func aStoredCalibratedScaleReplacesTheMeasuredRange() throws {
+        let source = try GGUFFile(path: ArmNNModelTests.repository.appendingPathComponent("Tests/Fixtures/models/glm4-f32.gguf").path)
+        let stored = StaticActivationRange(scale: 0.0375, clip: 4.7625, min: -3, max: 5)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("armnn-ranges-\(getpid()).gguf").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        try GGUFQuantizer.quantize(input: source, outputPath: out, type: .f32, keep: [],
+                                   addingMetadata: GGUFFile.activationRangeEntries(tensor: "blk.0.attn_q.weight", range: stored),
+                                   progress: { _ in })
+        let model = try Model(path: out)
+        var measured = LinearRange()
+        measured.inputMin = -1
+        measured.inputMax = 2
+        let q = try ArmNNLinearBackend.inputQuantization(model.layers[0].wq, model: model, measured: measured)
+        #expect(q == Int8Quantization(scale: 0.0375, zeroPoint: 0))
+        let k = try ArmNNLinearBackend.inputQuantization(model.layers[0].wk, model: model, measured: measured)
+        #expect(k == Int8Quantization(min: -1, max: 2))
+        #expect(k.zeroPoint != 0)
+    }
+}
