@@ -13,6 +13,8 @@ struct Bench: ParsableCommand {
             arena first. Absolute figures depend on the machine's state (memory bandwidth on a shared \
             machine moves from minute to minute); compare runtimes by ratios measured alternating A/B \
             in one script (tools/compare_kernels.py).
+
+            With --concurrency 1,2,4,8,16 it measures the serving engine instead: each level runs             that many concurrent streams through the scheduler (continuous batching, one batched             pass per step) and prints one row per level (BenchConcurrency.swift).
             """)
 
     @Option(help: "Path to a GGUF model (default: the bundled model).")
@@ -38,6 +40,8 @@ struct Bench: ParsableCommand {
     @Flag(help: "Also report the time per op kind (matmul, attention, norms, rope, activation quantization, sampling).")
     var profile = false
 
+    @OptionGroup var serving: ConcurrencyBenchOptions
+
     func validate() throws {
         guard promptTokens >= 1 else { throw ValidationError("--prompt-tokens must be at least 1") }
         guard genTokens >= 1 else { throw ValidationError("--gen-tokens must be at least 1") }
@@ -47,6 +51,18 @@ struct Bench: ParsableCommand {
     func run() throws {
         let path = try model ?? BundledModels.defaultModelPath()
         let loaded = try coreCall { () throws(CoreError) in try Model(path: path) }
+        if serving.concurrency != nil {
+            let report = try ConcurrencyBench(options: serving, runtime: runtime, model: loaded, modelPath: path,
+                                              backend: try resolveBackend(backend),
+                                              promptTokens: promptTokens, genTokens: genTokens, profile: profile).run()
+            if json {
+                let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                printConcurrencyReport(report)
+            }
+            return
+        }
         var limits = try runtime.limits(for: loaded.config)
         // Size the context (and so the KV cache) for this run unless the user asked otherwise.
         if runtime.context == nil { limits.maxContext = promptTokens + genTokens }

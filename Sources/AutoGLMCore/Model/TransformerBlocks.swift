@@ -93,7 +93,7 @@ extension InferenceState {
         profile.end(.rope, since: ropeStarted)
 
         attention.layer = layer
-        attention.taskCount = min(kernels.pool.threadCount, batch.segmentCount * c.headCount)
+        attention.taskCount = min(kernels.pool.threadCount, attention.unitCount)
         let attentionStarted = profile.begin()
         kernels.pool.run(attention.taskCount, attention)
         activationObserver?.observe(site: .attentionOutputInput, layer: layer, values: attentionOut, stride: c.qDim,
