@@ -2,8 +2,14 @@
 # The project's whole test suite: the Swift tests, then the aarch64 cross-check that
 # compiles AutoGLMCore as Embedded Swift and compares it, under qemu, bit for bit with
 # the x86 emulation backend. Needs: Swift 6.3, qemu-user, gcc-aarch64-linux-gnu,
-# libc6-dev-arm64-cross (apt).
+# libc6-dev-arm64-cross (apt). When Debian's libarmnn-dev is installed (`.ci/run` installs it
+# with libarmnn-cpuref-backend22), the optional Arm NN backend is built and its tests run
+# too; AUTOGLM_ARMNN=0 skips it, AUTOGLM_ARMNN=1 insists on it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ -z "${AUTOGLM_ARMNN:-}" ] && [ -f /usr/include/armnn/ArmNN.hpp ]; then
+  export AUTOGLM_ARMNN=1
+fi
+echo "tools/test.sh: Arm NN backend ${AUTOGLM_ARMNN:-0} (AUTOGLM_ARMNN)"
 swift test
 Toolchains/aarch64-cross-check.sh

@@ -28,11 +28,16 @@ enum BundledModels {
     }
 
     static func defaultModelPath() throws -> String {
+        try path(of: defaultFileName, what: "model", option: "--model")
+    }
+
+    /// The first bundled file named `fileName` in the search directories.
+    static func path(of fileName: String, what: String, option: String) throws -> String {
         for dir in searchDirectories() {
-            let candidate = dir.appendingPathComponent(defaultFileName)
+            let candidate = dir.appendingPathComponent(fileName)
             if FileManager.default.fileExists(atPath: candidate.path) { return candidate.resolvingSymlinksInPath().path }
         }
-        throw CLIError(description: "no bundled model found (looked for \(defaultFileName) in: "
-            + searchDirectories().map(\.path).joined(separator: ", ") + "); pass --model PATH or set AUTOGLM_MODELS")
+        throw CLIError(description: "no bundled \(what) found (looked for \(fileName) in: "
+            + searchDirectories().map(\.path).joined(separator: ", ") + "); pass \(option) PATH or set AUTOGLM_MODELS")
     }
 }
