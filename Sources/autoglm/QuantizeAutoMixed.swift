@@ -15,8 +15,8 @@ struct AutoMixedOptions: ParsableArguments {
     var text: String?
 
     @Option(name: .customLong("rank-by"),
-            help: "--auto-mixed: choose F16 groups by kl (next-token KL, default) or perplexity (only groups whose quantization raised perplexity).")
-    var rankBy: String = AutoMixedPrecision.Criterion.kl.rawValue
+            help: "--auto-mixed: choose F16 groups by perplexity (default: only groups whose quantization raised perplexity, largest rise first) or kl (next-token KL).")
+    var rankBy: String = AutoMixedPrecision.Criterion.perplexity.rawValue
 
     @Option(help: "--auto-mixed with --text: windows of text scored per group.")
     var windows: Int = 8
