@@ -18,7 +18,7 @@ import Testing
         do {
             try plan.check(budgetBytes: 1024)
         } catch {
-            #expect(error.message.contains("KV cache"))
+            #expect(error.message.contains("KV pages"))
             #expect(error.message.contains("over the budget of 1024 bytes"))
         }
     }

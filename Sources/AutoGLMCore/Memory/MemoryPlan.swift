@@ -1,16 +1,34 @@
-/// Element type of the KV cache.
+/// Element type of the KV cache. `int8` stores each head's row of a page symmetrically
+/// quantized with one f32 scale (absmax / 127): a relative error of at most 1/254 of that
+/// row's largest |value| per element, for 4× less memory than f32 (BENCHMARKS.md has the
+/// measured effect on logits).
 public enum KVCacheType: Equatable, Sendable {
     case f32
     case f16
+    case int8
 
-    public var bytes: Int { self == .f32 ? 4 : 2 }
-    public var name: String { self == .f32 ? "f32" : "f16" }
+    public var bytes: Int {
+        switch self {
+        case .f32: return 4
+        case .f16: return 2
+        case .int8: return 1
+        }
+    }
+
+    public var name: String {
+        switch self {
+        case .f32: return "f32"
+        case .f16: return "f16"
+        case .int8: return "int8"
+        }
+    }
 
     public init(name: String) throws(CoreError) {
         switch name {
         case "f32": self = .f32
         case "f16": self = .f16
-        default: throw .invalidArgument(name: "kv-type", value: name, reason: "expected f32 or f16")
+        case "int8": self = .int8
+        default: throw .invalidArgument(name: "kv-type", value: name, reason: "expected f32, f16 or int8")
         }
     }
 }
@@ -25,14 +43,28 @@ public struct RuntimeLimits: Equatable {
     public var prefillChunk: Int
     public var threads: Int
     public var kvType: KVCacheType
+    /// Sequences that may hold KV pages at once (running plus paused); 0: maxBatch.
+    public var maxSequences: Int
+    /// Pages in the KV pool; 0: enough for every sequence at full context.
+    public var kvPages: Int
 
-    public init(maxContext: Int = 2048, maxBatch: Int = 1, prefillChunk: Int = 64, threads: Int = 1, kvType: KVCacheType = .f32) {
+    public init(maxContext: Int = 2048, maxBatch: Int = 1, prefillChunk: Int = 64, threads: Int = 1, kvType: KVCacheType = .f32,
+                maxSequences: Int = 0, kvPages: Int = 0) {
         self.maxContext = maxContext
         self.maxBatch = maxBatch
         self.prefillChunk = prefillChunk
         self.threads = threads
         self.kvType = kvType
+        self.maxSequences = maxSequences
+        self.kvPages = kvPages
     }
+
+    /// Sequence slots after applying the default.
+    public var sequenceSlots: Int { maxSequences == 0 ? maxBatch : maxSequences }
+    /// Pages one sequence needs to hold a full context.
+    public var pagesPerSequence: Int { (maxContext + KVPageLayout.tokensPerPage - 1) / KVPageLayout.tokensPerPage }
+    /// KV pool size after applying the default.
+    public var poolPages: Int { kvPages == 0 ? sequenceSlots * pagesPerSequence : kvPages }
 
     public static let maxSupportedContext = 1 << 20
     public static let maxSupportedBatch = 1024
@@ -56,6 +88,8 @@ public struct MemoryPlan: Equatable {
     public let weightsBytes: Int
     /// Activation rows per pass: max(prefill chunk, batch).
     public let rows: Int
+    /// Where each layer's K and V rows sit inside a KV page.
+    public let kvPageLayout: KVPageLayout
 
     public static let alignment = 64
 
@@ -72,8 +106,20 @@ public struct MemoryPlan: Equatable {
         guard limits.threads >= 1, limits.threads <= RuntimeLimits.maxSupportedThreads else {
             throw .invalidArgument(name: "threads", value: "\(limits.threads)", reason: "must be in 1...\(RuntimeLimits.maxSupportedThreads)")
         }
+        guard limits.maxSequences >= 0, limits.maxSequences <= RuntimeLimits.maxSupportedBatch else {
+            throw .invalidArgument(name: "sequences", value: "\(limits.maxSequences)", reason: "must be in 0...\(RuntimeLimits.maxSupportedBatch)")
+        }
+        guard limits.kvPages >= 0, limits.kvPages <= KVPageLayout.maxPages else {
+            throw .invalidArgument(name: "kv pages", value: "\(limits.kvPages)", reason: "must be in 0...\(KVPageLayout.maxPages)")
+        }
+        guard limits.poolPages <= KVPageLayout.maxPages else {
+            throw .invalidArgument(name: "kv pages", value: "\(limits.poolPages) (sequences × context / \(KVPageLayout.tokensPerPage))",
+                                   reason: "must be at most \(KVPageLayout.maxPages); set a KV budget")
+        }
         self.limits = limits
         self.weightsBytes = weightsBytes
+        let layout = try KVPageLayout(config: c, type: limits.kvType)
+        kvPageLayout = layout
         let rows = max(limits.prefillChunk, limits.maxBatch)
         self.rows = rows
 
@@ -118,8 +164,8 @@ public struct MemoryPlan: Equatable {
         try add("quantized activations", "[\(r) × \(widestInput)] i8", try product(rows, widestInput), 1)
         try add("activation scales", "[\(r) × \(widestInput / 32 + 1)] f32", try product(rows, widestInput / 32 + 1), 4)
         try add("logits", "[\(limits.maxBatch) × \(c.vocabularySize)] f32", try product(limits.maxBatch, c.vocabularySize), 4)
-        try add("KV cache", "2 × [\(limits.maxBatch) seq × \(c.layerCount) layers × \(limits.maxContext) × \(c.kvDim)] \(limits.kvType.name)",
-                try product(2, limits.maxBatch, c.layerCount, limits.maxContext, c.kvDim), limits.kvType.bytes)
+        try add("KV pages", "\(limits.poolPages) pages × [\(c.layerCount) layers × K|V × \(KVPageLayout.tokensPerPage) tokens × \(c.kvDim)] \(limits.kvType.name)",
+                try product(limits.poolPages, layout.pageBytes), 1)
         self.entries = entries
         arenaBytes = offset
     }
@@ -135,7 +181,8 @@ public struct MemoryPlan: Equatable {
     /// The plan as a table for people (`autoglm plan`, `generate --verbose`, budget errors).
     public var description: String {
         var lines: [String] = []
-        lines.append("memory plan: context \(limits.maxContext), batch \(limits.maxBatch), prefill chunk \(limits.prefillChunk), threads \(limits.threads), kv \(limits.kvType.name)")
+        lines.append("memory plan: context \(limits.maxContext), batch \(limits.maxBatch), prefill chunk \(limits.prefillChunk), threads \(limits.threads), kv \(limits.kvType.name), "
+            + "\(limits.sequenceSlots) sequences, \(limits.poolPages) KV pages of \(KVPageLayout.tokensPerPage) tokens")
         for e in entries {
             lines.append("  " + pad(e.name, 24) + pad(formatBytes(e.bytes), 12) + e.shape)
         }

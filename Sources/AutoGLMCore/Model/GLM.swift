@@ -10,19 +10,19 @@
 ///     h = h + a
 ///     m = MLP(RMSNorm(h) · ffn_norm);          GLM-4: m = RMSNorm(m) · post_ffw_norm
 ///     h = h + m
-///   logits = W_out · RMSNorm(h[T−1]) · output_norm
+///   logits = W_out · RMSNorm(h[last row of each sequence]) · output_norm
 extension InferenceState {
-    func forwardGLM(tokens: UnsafeBufferPointer<Int32>, startPosition: Int, sequence: Int) {
+    func forwardGLM(_ batch: ForwardBatch) {
         let c = config
         let d = c.embeddingLength
         let rowWidth = max(d, c.qDim)
-        let T = tokens.count
-        embed(tokens)
-        prepareRope(startPosition: startPosition, tokens: T)
+        let T = batch.rowCount                            // rows of every sequence in the batch
+        embed(batch)
+        prepareRope(batch)
         for l in 0..<c.layerCount {
             let w = model.layers[l]
             normRows(x, sourceWidth: d, weight: w.attentionNorm, tokens: T, into: xb, targetWidth: rowWidth)
-            selfAttention(w, layer: l, tokens: T, startPosition: startPosition, sequence: sequence)
+            selfAttention(w, layer: l, batch)
             if let post = w.postAttentionNorm {
                 normRows(xb, sourceWidth: rowWidth, weight: post, tokens: T, into: postNormOut, targetWidth: d)
                 for t in 0..<T { Ops.add(x + t * d, postNormOut + t * d, count: d) }
@@ -39,6 +39,6 @@ extension InferenceState {
                 for t in 0..<T { Ops.add(x + t * d, xb + t * rowWidth, count: d) }
             }
         }
-        computeLogits(lastToken: T - 1, sequence: sequence)
+        computeLogits(batch)
     }
 }

@@ -4,25 +4,25 @@
 ///   for each layer:
 ///     h = h + Attn(RMSNorm(h) · attn_norm)               GQA, RoPE on pairs (2i, 2i+1)
 ///     h = h + W_down(silu(W_gate x) ⊙ W_up x),  x = RMSNorm(h) · ffn_norm
-///   logits = W_out · RMSNorm(h[T−1]) · output_norm       [vocab]
+///   logits = W_out · RMSNorm(h[last row of each sequence]) · output_norm   [vocab]
 extension InferenceState {
-    func forwardLlama(tokens: UnsafeBufferPointer<Int32>, startPosition: Int, sequence: Int) {
+    func forwardLlama(_ batch: ForwardBatch) {
         let c = config
         let d = c.embeddingLength
         let rowWidth = max(d, c.qDim)
-        let T = tokens.count
-        embed(tokens)
-        prepareRope(startPosition: startPosition, tokens: T)
+        let T = batch.rowCount                            // rows of every sequence in the batch
+        embed(batch)
+        prepareRope(batch)
         for l in 0..<c.layerCount {
             let w = model.layers[l]
             normRows(x, sourceWidth: d, weight: w.attentionNorm, tokens: T, into: xb, targetWidth: rowWidth)
-            selfAttention(w, layer: l, tokens: T, startPosition: startPosition, sequence: sequence)
+            selfAttention(w, layer: l, batch)
             for t in 0..<T { Ops.add(x + t * d, xb + t * rowWidth, count: d) }
 
             normRows(x, sourceWidth: d, weight: w.ffnNorm, tokens: T, into: xb, targetWidth: rowWidth)
             feedForward(w, tokens: T)
             for t in 0..<T { Ops.add(x + t * d, xb + t * rowWidth, count: d) }
         }
-        computeLogits(lastToken: T - 1, sequence: sequence)
+        computeLogits(batch)
     }
 }

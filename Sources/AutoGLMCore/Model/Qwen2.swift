@@ -2,7 +2,7 @@
 /// (i, i + n_rot/2). Both differences live in the data — `LayerWeights.bq/bk/bv` and
 /// `ModelConfig.ropeStyle` — so its forward pass is Llama's, step for step.
 extension InferenceState {
-    func forwardQwen2(tokens: UnsafeBufferPointer<Int32>, startPosition: Int, sequence: Int) {
-        forwardLlama(tokens: tokens, startPosition: startPosition, sequence: sequence)
+    func forwardQwen2(_ batch: ForwardBatch) {
+        forwardLlama(batch)
     }
 }

@@ -1,19 +1,19 @@
 /// The pieces every family's forward pass is made of. Buffers are [rows × width]
-/// row-major; T is the number of tokens in this pass.
+/// row-major; T is the number of rows in this pass (all sequences of the batch).
 extension InferenceState {
-    /// x[t] = embedding row of tokens[t].
-    func embed(_ tokens: UnsafeBufferPointer<Int32>) {
+    /// x[t] = embedding row of the batch's token t.
+    func embed(_ batch: ForwardBatch) {
         let d = config.embeddingLength
-        for t in 0..<tokens.count {
-            model.tokenEmbedding.dequantizeRow(Int(tokens[t]), into: x + t * d)
+        for t in 0..<batch.rowCount {
+            model.tokenEmbedding.dequantizeRow(Int(batch.tokens[t]), into: x + t * d)
         }
     }
 
-    /// cos/sin of every rotating pair for positions start..<start+T, shared by all layers.
-    func prepareRope(startPosition: Int, tokens: Int) {
+    /// cos/sin of every rotating pair at each row's own position, shared by all layers.
+    func prepareRope(_ batch: ForwardBatch) {
         let nRot = config.ropeDimensions
-        for t in 0..<tokens {
-            let position = Double(startPosition + t)
+        for t in 0..<batch.rowCount {
+            let position = Double(batch.positions[t])
             for i in 0..<(nRot / 2) {
                 let (c, s) = DeterministicMath.cosSin(position * model.ropeInverseFrequencies[i])
                 ropeCosSin[t * nRot + 2 * i] = Float(c)
@@ -55,52 +55,37 @@ extension InferenceState {
         }
     }
 
-    /// Start of layer `layer`'s K (or V) rows for `sequence` in the KV cache: [maxContext × kvDim].
-    func kvRows(sequence: Int, layer: Int, value: Bool) -> UnsafeMutableRawPointer {
-        let perBlock = limits.maxContext * config.kvDim * limits.kvType.bytes
-        return kvBase + ((sequence * config.layerCount + layer) * 2 + (value ? 1 : 0)) * perBlock
-    }
-
-    /// Self-attention of one layer over the T tokens in `xb` (already normed):
-    /// Q/K/V projections, RoPE, KV append, causal GQA attention, output projection.
+    /// Self-attention of one layer over the T rows in `xb` (already normed):
+    /// Q/K/V projections over every row at once, RoPE, K/V written into each row's
+    /// sequence pages, causal GQA attention per sequence, output projection.
     /// Leaves the block output [T × d_model] in `xb`.
-    func selfAttention(_ w: LayerWeights, layer: Int, tokens: Int, startPosition: Int, sequence: Int) {
+    func selfAttention(_ w: LayerWeights, layer: Int, _ batch: ForwardBatch) {
         let c = config
         let d = c.embeddingLength
         let rowWidth = max(d, c.qDim)
+        let tokens = batch.rowCount
         linear(w.wq, bias: w.bq, input: xb, inputWidth: rowWidth, output: q, outputWidth: c.qDim, tokens: tokens)
         linear(w.wk, bias: w.bk, input: xb, inputWidth: rowWidth, output: k, outputWidth: c.kvDim, tokens: tokens)
         linear(w.wv, bias: w.bv, input: xb, inputWidth: rowWidth, output: v, outputWidth: c.kvDim, tokens: tokens)
 
-        let keys = kvRows(sequence: sequence, layer: layer, value: false)
-        let values = kvRows(sequence: sequence, layer: layer, value: true)
-        let kvType = limits.kvType
-        for t in 0..<tokens {
-            applyRope(q, heads: c.headCount, token: t)
-            applyRope(k, heads: c.kvHeadCount, token: t)
-            let position = startPosition + t
-            storeKV(k + t * c.kvDim, into: keys, position: position, type: kvType)
-            storeKV(v + t * c.kvDim, into: values, position: position, type: kvType)
+        for segment in 0..<batch.segmentCount {
+            let table = kvPool.pageTable(batch.segmentSequences[segment])
+            let first = batch.segmentFirstRows[segment]
+            for t in first..<(first + batch.segmentRowCounts[segment]) {
+                applyRope(q, heads: c.headCount, token: t)
+                applyRope(k, heads: c.kvHeadCount, token: t)
+                let position = batch.positions[t]
+                let page = kvPool.page(table[position / KVPageLayout.tokensPerPage])
+                let slot = position % KVPageLayout.tokensPerPage
+                KVRowCodec.store(k + t * c.kvDim, page: page, layout: kvPool.layout, layer: layer, value: false, slot: slot)
+                KVRowCodec.store(v + t * c.kvDim, page: page, layout: kvPool.layout, layer: layer, value: true, slot: slot)
+            }
         }
 
-        attention.keys = keys
-        attention.values = values
-        attention.tokens = tokens
-        attention.startPosition = startPosition
-        attention.taskCount = min(kernels.pool.threadCount, c.headCount)
+        attention.layer = layer
+        attention.taskCount = min(kernels.pool.threadCount, batch.segmentCount * c.headCount)
         kernels.pool.run(attention.taskCount, attention)
         linear(w.wo, input: attentionOut, inputWidth: c.qDim, output: xb, outputWidth: rowWidth, tokens: tokens)
-    }
-
-    private func storeKV(_ row: UnsafePointer<Float>, into cache: UnsafeMutableRawPointer, position: Int, type: KVCacheType) {
-        let n = config.kvDim
-        switch type {
-        case .f32:
-            (cache.assumingMemoryBound(to: Float.self) + position * n).update(from: row, count: n)
-        case .f16:
-            let dst = cache.assumingMemoryBound(to: UInt16.self) + position * n
-            for i in 0..<n { dst[i] = HalfFloat.fromFloat(row[i]) }
-        }
     }
 
     /// SwiGLU MLP over the T normed rows in `xb`; leaves [T × d_model] in `xb`.
@@ -131,13 +116,20 @@ extension InferenceState {
         }
     }
 
-    /// Final norm of the last token and the output projection into logits[sequence].
-    func computeLogits(lastToken t: Int, sequence: Int) {
+    /// Final norm of each segment's last row (for segments that want logits) gathered
+    /// into xb, then one output projection for all of them into consecutive logits rows.
+    func computeLogits(_ batch: ForwardBatch) {
+        guard batch.logitsCount > 0 else { return }
         let c = config
         let d = c.embeddingLength
         let rowWidth = max(d, c.qDim)
-        Ops.rmsNorm(x + t * d, weight: model.outputNorm, count: d, eps: c.rmsEps, out: xb)
-        linear(model.output, input: xb, inputWidth: rowWidth, output: logits + sequence * c.vocabularySize,
-               outputWidth: c.vocabularySize, tokens: 1)
+        var n = 0
+        for s in 0..<batch.segmentCount where batch.segmentLogitsRows[s] >= 0 {
+            let last = batch.segmentFirstRows[s] + batch.segmentRowCounts[s] - 1
+            Ops.rmsNorm(x + last * d, weight: model.outputNorm, count: d, eps: c.rmsEps, out: xb + n * rowWidth)
+            n += 1
+        }
+        linear(model.output, input: xb, inputWidth: rowWidth, output: logits + batch.firstLogitsRow * c.vocabularySize,
+               outputWidth: c.vocabularySize, tokens: n)
     }
 }

@@ -10,6 +10,14 @@ public enum FinishReason: Equatable, Sendable {
     case contextFull
     /// The caller's token callback asked to stop.
     case stopped
+    /// Serving: the request's deadline passed while it ran or waited.
+    case deadlineExceeded
+    /// Serving: refused at admission, the engine's estimate could not meet the deadline.
+    case deadlineUnmeetable
+    /// Serving: the client cancelled it.
+    case cancelled
+    /// Serving: the request alone needs more KV pages than the pool can ever give it.
+    case kvPoolExhausted
 
     public var name: String {
         switch self {
@@ -17,6 +25,10 @@ public enum FinishReason: Equatable, Sendable {
         case .endOfGeneration: return "stop"
         case .contextFull: return "context_full"
         case .stopped: return "stopped"
+        case .deadlineExceeded: return "deadline_exceeded"
+        case .deadlineUnmeetable: return "deadline_unmeetable"
+        case .cancelled: return "cancelled"
+        case .kvPoolExhausted: return "kv_pool_exhausted"
         }
     }
 }

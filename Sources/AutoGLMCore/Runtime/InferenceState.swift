@@ -1,5 +1,5 @@
 /// Everything one forward pass works in: the model, the arena carved by the memory plan,
-/// the KV cache inside it, and the kernels. Built once at start-up; the forward pass
+/// the KV page pool inside it, and the kernels. Built once at start-up; the forward pass
 /// only reads and writes these buffers and allocates nothing.
 public final class InferenceState {
     public let model: Model
@@ -21,7 +21,9 @@ public final class InferenceState {
     let scores: UnsafeMutablePointer<Float>
     public let logits: UnsafeMutablePointer<Float>
     let scratch: ActivationScratch
-    let kvBase: UnsafeMutableRawPointer
+    public let kvPool: KVPagePool
+    /// The rows of the next pass; `forward(batch)` runs whatever is in it.
+    public let batch: ForwardBatch
     let attention: AttentionTask
 
     public init(model: Model, limits: RuntimeLimits, backend: Backend) throws(CoreError) {
@@ -47,24 +49,51 @@ public final class InferenceState {
         scratch = ActivationScratch(values: arena.raw("quantized activations").assumingMemoryBound(to: Int8.self),
                                     scales: arena.floats("activation scales"),
                                     capacity: quantEntry.bytes)
-        kvBase = arena.raw("KV cache")
-        attention = AttentionTask(config: model.config, limits: limits, backend: backend, q: q, out: attentionOut, scores: scores)
+        kvPool = KVPagePool(layout: plan.kvPageLayout, pageCount: limits.poolPages, sequenceCapacity: limits.sequenceSlots,
+                            maxContext: limits.maxContext, storage: arena.raw("KV pages"),
+                            fingerprint: modelFingerprint(model, kvType: limits.kvType))
+        batch = ForwardBatch(rowCapacity: plan.rows, logitsCapacity: limits.maxBatch)
+        attention = AttentionTask(config: model.config, limits: limits, backend: backend, pool: kvPool, batch: batch,
+                                  q: q, out: attentionOut, scores: scores)
     }
 
     public var config: ModelConfig { model.config }
     public var limits: RuntimeLimits { plan.limits }
 
-    /// Runs `tokens` (positions startPosition…) of sequence `sequence` through the model,
-    /// appending their K/V to the cache, and leaves the logits of the last token in
-    /// `logits[sequence × vocab …]`. Tokens must be < vocab and fit the context; callers
-    /// validate (Generator does).
+    /// Runs `tokens` (positions startPosition…) of sequence slot `sequence` through the
+    /// model, writing their K/V into its pages, and leaves the logits of the last token in
+    /// `logits[sequence × vocab …]`. The single-sequence API: it claims the slot and its
+    /// pages itself, which the default pool (every slot at full context) always has room
+    /// for. Tokens must be < vocab and fit the context; callers validate (Generator does).
     public func forward(tokens: UnsafeBufferPointer<Int32>, startPosition: Int, sequence: Int = 0) {
         precondition(tokens.count >= 1 && tokens.count <= plan.rows, "chunk larger than the memory plan")
         precondition(startPosition + tokens.count <= limits.maxContext, "context overflow")
+        precondition(sequence >= 0 && sequence < limits.maxBatch, "sequence \(sequence) outside the batch")
+        kvPool.claimSequence(sequence)
+        let reserved = kvPool.reserve(sequence, from: startPosition, to: startPosition + tokens.count, now: 0)
+        precondition(reserved, "KV pool exhausted: \(kvPool.pageCount) pages")
+        batch.removeAll()
+        batch.firstLogitsRow = sequence
+        batch.append(sequence: sequence, tokens: tokens, startPosition: startPosition, wantsLogits: true)
+        forwardBatch()
+    }
+
+    /// Runs every row of `batch` in one pass: the K/V of each row is written into its
+    /// sequence's pages (reserved beforehand with `kvPool.reserve`), and the logits of each
+    /// segment that asked for them land in `logits[row × vocab …]`. A row's result does
+    /// not depend on what else is in the batch: same bits as running its sequence alone.
+    public func forwardBatch() {
+        precondition(batch.rowCount >= 1, "empty batch")
+        for s in 0..<batch.segmentCount {
+            let sequence = batch.segmentSequences[s]
+            precondition(kvPool.isInUse(sequence)
+                         && kvPool.length(sequence) >= batch.segmentStarts[s] + batch.segmentRowCounts[s],
+                         "batch segment \(s): KV pages not reserved")
+        }
         switch config.family {
-        case .llama: forwardLlama(tokens: tokens, startPosition: startPosition, sequence: sequence)
-        case .qwen2: forwardQwen2(tokens: tokens, startPosition: startPosition, sequence: sequence)
-        case .glm, .glm4: forwardGLM(tokens: tokens, startPosition: startPosition, sequence: sequence)
+        case .llama: forwardLlama(batch)
+        case .qwen2: forwardQwen2(batch)
+        case .glm, .glm4: forwardGLM(batch)
         }
     }
 
