@@ -281,8 +281,13 @@ def sessions_continue_on_cached_kv(d):
     # Only the new turn was prefilled: the history came from the KV cache.
     assert after["autoglm_prefilled_tokens_total"] - before["autoglm_prefilled_tokens_total"] == new_tokens
     assert after["autoglm_prefix_cached_tokens_total"] - before["autoglm_prefix_cached_tokens_total"] == held
+    assert after["autoglm_kv_pages_used"] >= (held + 15) // 16  # the session's pages (16 tokens each) stay held
     status, gone = d.request("DELETE", f"/v1/sessions/{sid}")
     assert status == 200 and gone["deleted"] is True
+    time.sleep(0.3)  # the engine thread releases the slot's pages
+    released = d.metrics()
+    assert released["autoglm_kv_pages_used"] < after["autoglm_kv_pages_used"], (released, after)
+    assert released["autoglm_kv_pages_free"] > after["autoglm_kv_pages_free"]
     status, err = d.request("GET", f"/v1/sessions/{sid}")
     assert status == 404 and err["error"]["code"] == "session_not_found"
     status, err = d.request("POST", CHAT, chat_body(session_id=sid))
@@ -613,7 +618,7 @@ def standalone_tests(binary):
         out = subprocess.run([binary, "--check-config", "--config", os.path.join(ROOT, "Platforms/x86-emulation.toml"),
                               "--context", "512"], capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stderr
-        assert "memory plan: context 512" in out.stdout and "KV cache" in out.stdout and "MemoryMax=" in out.stdout, out.stdout
+        assert "memory plan: context 512" in out.stdout and "KV pages" in out.stdout and "MemoryMax=" in out.stdout, out.stdout
         bad = subprocess.run([binary, "--check-config", "--memory-budget-bytes", "1000000"], capture_output=True, text=True,
                              timeout=60)
         assert bad.returncode != 0 and "over the budget" in bad.stderr, bad.stderr

@@ -34,7 +34,6 @@ public final class APIService: Sendable {
                 sink.sendJSON(status: current == .ready ? 200 : 503, ["status": current.rawValue])
             case ("GET", "/metrics"):
                 sink.setEndpoint("metrics")
-                updateKVGauges()
                 sink.sendText(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", metrics.prometheusText())
             case ("GET", "/v1/models"):
                 sink.setEndpoint("models")
@@ -55,7 +54,6 @@ public final class APIService: Sendable {
                 sink.setEndpoint("sessions")
                 try requireReady()
                 let session = try sessions.create(ownerUid: request.peer.uid)
-                updateKVGauges()
                 sink.sendJSON(status: 201, sessionObject(session))
             case ("GET", "/v1/sessions"):
                 sink.setEndpoint("sessions")
@@ -71,8 +69,7 @@ public final class APIService: Sendable {
             case ("DELETE", _) where path.hasPrefix(Self.sessionsPrefix):
                 sink.setEndpoint("sessions")
                 let id = String(path.dropFirst(Self.sessionsPrefix.count))
-                try sessions.delete(id, uid: request.peer.uid)
-                updateKVGauges()
+                engine.releaseSlot(try sessions.delete(id, uid: request.peer.uid).slot)
                 sink.sendJSON(status: 200, ["id": id, "object": "session.deleted", "deleted": true])
             case (_, "/health"), (_, "/metrics"), (_, "/v1/models"), (_, "/v1/completions"), (_, "/v1/chat/completions"),
                  (_, "/v1/tokenize"), (_, "/v1/detokenize"), (_, "/v1/sessions"):
@@ -90,8 +87,6 @@ public final class APIService: Sendable {
     }
 
     static let sessionsPrefix = "/v1/sessions/"
-    /// Tokens per KV page in the metrics (the page size of the serving engine's pool).
-    static let kvPageTokens = 16
 
     private func requireReady() throws(APIError) {
         switch currentPhase {
@@ -99,12 +94,6 @@ public final class APIService: Sendable {
         case .starting: throw .unavailable("the daemon is starting", code: "starting")
         case .draining: throw .unavailable("the daemon is draining; not taking new requests", code: "draining")
         }
-    }
-
-    func updateKVGauges() {
-        let pagesPerSlot = (model.contextLength + Self.kvPageTokens - 1) / Self.kvPageTokens
-        let used = sessions.all.reduce(0) { $0 + ($1.tokens.count + Self.kvPageTokens - 1) / Self.kvPageTokens }
-        metrics.kvPages(used: used, free: pagesPerSlot * (sessions.slotCount + 1) - used)
     }
 
     private func modelObject() -> [String: Any] {

@@ -31,7 +31,6 @@ public final class Daemon: Service, @unchecked Sendable {  // fields set once in
                                  contextLength: loaded.limits.maxContext, vocabularySize: loaded.model.config.vocabularySize)
         let sessions = SessionStore(slots: 1..<loaded.limits.maxBatch, perUidLimit: config.limits.sessionsPerUid)
         service = APIService(model: served, engine: engine, sessions: sessions, metrics: metrics, limits: config.limits)
-        service.updateKVGauges()
         logger.info("model loaded", metadata: ["model": "\(loaded.path)", "backend": "\(loaded.backend.name)",
                                                "plan": "\(formatBytes(state.plan.totalBytes))"])
     }

@@ -57,17 +57,19 @@ public final class SessionStore: Sendable {
         state.withLock { s in s.sessions[id].flatMap { $0.ownerUid == uid ? $0 : nil } }
     }
 
-    public func delete(_ id: String, uid: UInt32) throws(APIError) {
-        let result: Result<Void, APIError> = state.withLock { s in
+    /// Removes the session and returns it (its slot is free for the next one).
+    @discardableResult
+    public func delete(_ id: String, uid: UInt32) throws(APIError) -> Session {
+        let result: Result<Session, APIError> = state.withLock { s in
             guard let session = s.sessions[id], session.ownerUid == uid else {
                 return .failure(.notFound("no session \(id)", code: "session_not_found"))
             }
             guard !session.busy else { return .failure(.overCapacity("session \(id) is generating; delete it after", code: "session_busy")) }
             s.sessions[id] = nil
             s.freeSlots.append(session.slot)
-            return .success(())
+            return .success(session)
         }
-        try result.get()
+        return try result.get()
     }
 
     /// Marks the session busy for one request and returns it.

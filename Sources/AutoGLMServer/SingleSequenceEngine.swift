@@ -24,6 +24,8 @@ public final class SingleSequenceEngine: CompletionEngine, @unchecked Sendable {
         var averageJobNanoseconds: Double = 0
     }
     private let queue = Mutex(Queue())
+    /// Slots of deleted sessions, released by the engine thread (the pool is its alone).
+    private let slotsToRelease = Mutex<[Int]>([])
     private let wakeUp = NSCondition()
     private let capacity: Int
     private var thread: Thread?
@@ -47,6 +49,7 @@ public final class SingleSequenceEngine: CompletionEngine, @unchecked Sendable {
         thread.name = "autoglm-engine"
         self.thread = thread
         thread.start()
+        metrics.kvPages(used: state.kvPool.referencedPageCount, free: state.kvPool.obtainablePageCount)
     }
 
     deinit { logitsCopy.deallocate() }
@@ -83,6 +86,11 @@ public final class SingleSequenceEngine: CompletionEngine, @unchecked Sendable {
         queue.withLock { EngineLoad(queued: $0.waiting.count, running: $0.running == nil ? 0 : 1) }
     }
 
+    public func releaseSlot(_ slot: Int) {
+        slotsToRelease.withLock { $0.append(slot) }
+        wakeUp.lock(); wakeUp.signal(); wakeUp.unlock()
+    }
+
     public func stopAccepting() { queue.withLock { $0.accepting = false } }
 
     public func cancelAll(with error: APIError) {
@@ -105,6 +113,7 @@ public final class SingleSequenceEngine: CompletionEngine, @unchecked Sendable {
     private func runLoop() {
         while true {
             watchdog?.pingIfDue()
+            releaseEndedSessions()
             let next: GenerationJob?? = queue.withLock { q in
                 if q.stopping && q.waiting.isEmpty { return .some(nil) }
                 guard let best = q.waiting.indices.max(by: { a, b in
@@ -134,8 +143,20 @@ public final class SingleSequenceEngine: CompletionEngine, @unchecked Sendable {
                         ? took : q.averageJobNanoseconds * (1 - Self.jobTimeSmoothing) + took * Self.jobTimeSmoothing
                 }
                 metrics.batchSize.record(0)
+                recordKVPages()
             }
         }
+    }
+
+    private func releaseEndedSessions() {
+        let slots = slotsToRelease.withLock { list in defer { list.removeAll() }; return list }
+        guard !slots.isEmpty else { return }
+        for slot in slots where state.kvPool.isInUse(slot) { state.kvPool.releaseSequence(slot) }
+        recordKVPages()
+    }
+
+    private func recordKVPages() {
+        metrics.kvPages(used: state.kvPool.referencedPageCount, free: state.kvPool.obtainablePageCount)
     }
 
     private func isPastDeadline(_ job: GenerationJob) -> Bool {
