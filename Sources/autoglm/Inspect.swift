@@ -59,7 +59,18 @@ enum InspectText {
         for entry in totals.byType {
             lines.append("  \(entry.type.name.padding(to: 4))  \(entry.tensors) tensors, \(byteSize(entry.bytes))")
         }
+        if let int8 = int8Summary(gguf) { lines.append(int8) }
         return lines.joined(separator: "\n")
+    }
+
+    /// How many I8 tensors are per-channel INT8 matrices (docs/int8-format.md) and how many of those are asymmetric.
+    static func int8Summary(_ gguf: GGUFFile) -> String? {
+        let matrices = gguf.tensors.filter { $0.type == .int8 && Int8Format.owner(ofCompanion: $0, in: gguf) == nil }
+        guard !matrices.isEmpty else { return nil }
+        let asymmetric = matrices.filter { gguf.tensor(named: $0.name + Int8Format.zeroPointSuffix) != nil }.count
+        let version = gguf.metadata[Int8Format.versionKey]?.summary ?? "absent"
+        return "INT8 per output channel (autoglm.int8.version \(version)): \(matrices.count) matrices, "
+            + "\(matrices.count - asymmetric) symmetric, \(asymmetric) asymmetric; scales in NAME.scale, zero points in NAME.zero_point"
     }
 
     /// Exact bytes plus a binary-unit size for a person, e.g. "46432 bytes (45.3 KiB)".

@@ -1,19 +1,24 @@
 import ArgumentParser
-import AutoGLMCore
+import AutoGLM
 import Foundation
 
 struct Quantize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rewrite a GGUF model with its weight matrices in another type.",
         discussion: """
-            Matrices take --type; a matrix whose rows are not a multiple of the block size (32 for q8_0) \
-            becomes F16, as llama.cpp's converter does; 1-D tensors (norms, biases, rope_freqs) stay F32. \
+            Matrices take --type; a matrix whose rows are not a multiple of the block size (32 for q8_0 \
+            and int8) becomes F16, as llama.cpp's converter does; 1-D tensors (norms, biases, rope_freqs) \
+            stay F32. int8 is our per-output-channel INT8 (one scale per row, plus a zero point per row \
+            with --asymmetric), stored as ggml I8 with companion tensors (docs/int8-format.md); \
+            llama.cpp lists such files but cannot run them. \
             Input tensors of any supported type are dequantized first. general.file_type is set to \
-            llama.cpp's value for the type. Input must be GGUF: Hugging Face safetensors folders are not \
-            read here yet (convert them with llama.cpp's convert_hf_to_gguf.py first).
+            llama.cpp's value for the type. --model may also be a Hugging Face folder (config.json, \
+            tokenizer.json, *.safetensors) of a LlamaForCausalLM, Qwen2ForCausalLM or Glm4ForCausalLM: \
+            it is converted as llama.cpp's convert_hf_to_gguf.py would (docs/huggingface.md), through an \
+            F32 GGUF beside OUT when --type is not f32.
             """)
 
-    @Option(help: "Input GGUF model.")
+    @Option(help: "Input GGUF model, or a Hugging Face model folder.")
     var model: String
 
     @Option(help: "Output GGUF path (written as OUT.tmp, then renamed).")
@@ -26,12 +31,42 @@ struct Quantize: ParsableCommand {
             help: "Keep tensors whose name matches this pattern in their input type, bytes unchanged ('*' matches anything; repeatable), e.g. 'blk.*.ffn_down.weight'.")
     var keep: [String] = []
 
+    @Flag(help: "int8 only: asymmetric rows (w = scale·(q − zero_point)) instead of symmetric (w = scale·q).")
+    var asymmetric = false
+
+    func validate() throws {
+        if asymmetric && type.lowercased() != "int8" {
+            throw ValidationError("--asymmetric applies to --type int8 only")
+        }
+    }
+
     func run() throws {
         let target = try coreCall { () throws(CoreError) in try GGUFQuantizer.targetType(named: type.lowercased()) }
-        let input = try coreCall { () throws(CoreError) in try GGUFFile(path: model) }
+        var inputPath = model
+        var intermediate: String? = nil
+        defer { if let intermediate { try? FileManager.default.removeItem(atPath: intermediate) } }
+        if HFConverter.isModelFolder(model) {
+            let converter = try HFConverter(folder: model)
+            printError("\(model): \(converter.config.family.rawValue), \(converter.plan.count) tensors from "
+                + "\(converter.shards.count) safetensors file(s), \(converter.tokenizer.tokens.count) tokens")
+            let direct = target == .f32 && keep.isEmpty
+            let path = direct ? out : out + ".hf-f32"
+            let bar = ProgressBar()
+            let bytes = try converter.writeGGUF(to: path) { i, n, name, size in
+                bar.show(done: i + 1, of: n, label: "convert \(name) F32 \(size) bytes")
+            }
+            bar.end()
+            if direct {
+                printError("wrote \(out): \(InspectText.byteSize(bytes))")
+                return
+            }
+            inputPath = path
+            intermediate = path
+        }
+        let input = try coreCall { () throws(CoreError) in try GGUFFile(path: inputPath) }
         let bar = ProgressBar()
         let summary = try coreCall { () throws(CoreError) in
-            try GGUFQuantizer.quantize(input: input, outputPath: out, type: target, keep: keep) { bar.show($0) }
+            try GGUFQuantizer.quantize(input: input, outputPath: out, type: target, keep: keep, asymmetric: asymmetric) { bar.show($0) }
         }
         bar.end()
         printError("wrote \(out): \(InspectText.byteSize(summary.inputBytes)) → \(InspectText.byteSize(summary.outputBytes))")
@@ -47,11 +82,14 @@ final class ProgressBar {
     let isTerminal = isatty(STDERR_FILENO) != 0
 
     func show(_ p: QuantizeProgress) {
-        let done = p.index + 1
-        let filled = Self.width * done / max(1, p.count)
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: Self.width - filled)
         let change = p.inputType == p.outputType ? p.outputType.name : "\(p.inputType.name)→\(p.outputType.name)"
-        let line = "[\(bar)] \(done)/\(p.count) \(p.name) \(change) \(p.inputBytes)→\(p.outputBytes) bytes"
+        show(done: p.index + 1, of: p.count, label: "\(p.name) \(change) \(p.inputBytes)→\(p.outputBytes) bytes")
+    }
+
+    func show(done: Int, of count: Int, label: String) {
+        let filled = Self.width * done / max(1, count)
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: Self.width - filled)
+        let line = "[\(bar)] \(done)/\(count) \(label)"
         if isTerminal {
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
         } else {

@@ -110,7 +110,7 @@ import Testing
         #expect(try GGUFQuantizer.targetType(named: "q8_0") == .q8_0)
         #expect(try GGUFQuantizer.targetType(named: "bf16") == .bf16)
         #expect(throws: CoreError.invalidArgument(name: "quantization type", value: "q5_k",
-                                                  reason: "supported: f32, f16, bf16, q8_0")) {
+                                                  reason: "supported: f32, f16, bf16, q8_0, int8")) {
             try GGUFQuantizer.targetType(named: "q5_k")
         }
     }

@@ -23,6 +23,8 @@ import Testing
             switch type {
             case .f32:
                 for _ in 0..<cols { withUnsafeBytes(of: rng.float().bitPattern.littleEndian) { bytes += $0 } }
+            case .int8:
+                for _ in 0..<cols { bytes.append(UInt8(truncatingIfNeeded: rng.next())) }
             case .f16:
                 for _ in 0..<cols { withUnsafeBytes(of: HalfFloat.fromFloat(rng.float()).littleEndian) { bytes += $0 } }
             case .bf16:
@@ -42,24 +44,35 @@ import Testing
         return bytes
     }
 
-    static func matmul(_ type: TensorType, rows: Int, cols: Int, tokens: Int, backend: Backend, threads: Int, seed: UInt64) throws -> [Float] {
+    /// Random weights (INT8: with positive row scales, and random zero points when
+    /// `asymmetric`), random activations; out = W·x with `backend` on `threads` threads.
+    static func matmul(_ type: TensorType, rows: Int, cols: Int, tokens: Int, backend: Backend, threads: Int, seed: UInt64,
+                       asymmetric: Bool = false) throws -> [Float] {
         var rng = Random(state: seed)
         let weights = randomWeights(type, rows: rows, cols: cols, &rng)
+        let scales = (0..<rows).map { _ in abs(rng.float(0.02)) + 1e-4 }
+        let zeroPoints = (0..<rows).map { _ in asymmetric ? Int8(truncatingIfNeeded: rng.next()) : 0 }
         let x = (0..<(tokens * cols)).map { _ in rng.float(3) }
         var out = [Float](repeating: .nan, count: tokens * rows)
         var qValues = [Int8](repeating: 0, count: tokens * cols)
         var qScales = [Float](repeating: 0, count: tokens * cols / 32 + 1)
         let kernels = LinearKernels(backend: backend, pool: try ThreadPool(threads: threads))
         weights.withUnsafeBytes { w in
-            let matrix = WeightMatrix(name: "w", type: type, rows: rows, cols: cols, data: w.baseAddress!)
-            qValues.withUnsafeMutableBufferPointer { qv in
+          scales.withUnsafeBufferPointer { s in
+            zeroPoints.withUnsafeBufferPointer { z in
+              let matrix = WeightMatrix(name: "w", type: type, rows: rows, cols: cols, data: w.baseAddress!,
+                                        rowScales: type == .int8 ? s.baseAddress! : nil,
+                                        zeroPoints: type == .int8 && asymmetric ? z.baseAddress! : nil)
+              qValues.withUnsafeMutableBufferPointer { qv in
                 qScales.withUnsafeMutableBufferPointer { qs in
                     let scratch = ActivationScratch(values: qv.baseAddress!, scales: qs.baseAddress!, capacity: qv.count)
                     out.withUnsafeMutableBufferPointer { o in
                         kernels.matmul(matrix, x: x, xStride: cols, tokens: tokens, out: o.baseAddress!, outStride: rows, scratch: scratch)
                     }
                 }
+              }
             }
+          }
         }
         return out
     }
@@ -69,7 +82,7 @@ import Testing
     @Test(arguments: TensorType.allCases)
     func vectorKernelsEqualReferenceBitForBit(type: TensorType) throws {
         var oddShapes = Self.shapes
-        if type.blockSize == 1 { oddShapes += [(3, 7, 2), (9, 45, 3), (2, 1, 1), (11, 200, 4)] }
+        if type.rowMultiple == 1 { oddShapes += [(3, 7, 2), (9, 45, 3), (2, 1, 1), (11, 200, 4)] }
         for (i, s) in oddShapes.enumerated() {
             let seed = UInt64(0x9E37_79B9 + i * 7919)
             let reference = try Self.matmul(type, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .reference, threads: 1, seed: seed)
@@ -116,12 +129,51 @@ import Testing
         #expect(abs(Double(value) - exact) <= bound + 1e-4, "|Δ| = \(abs(Double(value) - exact)), bound \(bound)")
     }
 
-    @Test(arguments: [TensorType.f32, .q8_0])
-    func resultsDoNotDependOnThreadCount(type: TensorType) throws {
-        let one = try Self.matmul(type, rows: 37, cols: 96, tokens: 3, backend: .emulation, threads: 1, seed: 5)
+    @Test(arguments: [(TensorType.f32, false), (.q8_0, false), (.int8, false), (.int8, true)])
+    func resultsDoNotDependOnThreadCount(type: TensorType, asymmetric: Bool) throws {
+        let one = try Self.matmul(type, rows: 37, cols: 96, tokens: 3, backend: .emulation, threads: 1, seed: 5, asymmetric: asymmetric)
         for threads in [2, 3, 4] {
-            let many = try Self.matmul(type, rows: 37, cols: 96, tokens: 3, backend: .emulation, threads: threads, seed: 5)
+            let many = try Self.matmul(type, rows: 37, cols: 96, tokens: 3, backend: .emulation, threads: threads, seed: 5,
+                                       asymmetric: asymmetric)
             #expect(one.map(\.bitPattern) == many.map(\.bitPattern), "\(threads) threads")
+        }
+    }
+
+    /// Asymmetric INT8 (random zero points) on the same odd shapes: vector == reference bit for bit.
+    @Test func asymmetricInt8VectorEqualsReferenceBitForBit() throws {
+        for (i, s) in Self.shapes.enumerated() {
+            let seed = UInt64(0x51ED_2701 + i * 104_729)
+            let reference = try Self.matmul(.int8, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .reference, threads: 1,
+                                            seed: seed, asymmetric: true)
+            let vector = try Self.matmul(.int8, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .emulation, threads: 1,
+                                         seed: seed, asymmetric: true)
+            #expect(reference.map(\.bitPattern) == vector.map(\.bitPattern), "asymmetric int8 \(s)")
+            #expect(!reference.contains { $0.isNaN })
+        }
+    }
+
+    /// The INT8 spec computed independently in Double from the integers: Σ_b S_b·d_b·s_r.
+    /// Float rounding of the in-order accumulation is the only difference, so a relative
+    /// 1e-5 of Σ|S_b·d_b|·s_r bounds it (a few ulps per block for ≤ 64 blocks).
+    @Test func int8KernelIsTheDocumentedSum() throws {
+        var rng = Random(state: 99)
+        let cols = 320
+        let w = (0..<cols).map { _ in Int8(truncatingIfNeeded: rng.next()) }
+        let x = (0..<cols).map { _ in rng.float(2) }
+        var qv = [Int8](repeating: 0, count: cols)
+        var qs = [Float](repeating: 0, count: cols / 32)
+        ActivationQuantization.quantizeRow(x, count: cols, values: &qv, scales: &qs)
+        for zero: Int32 in [0, -128, 37, 127] {
+            let scale: Float = 0.0123
+            var exact = 0.0, magnitude = 0.0
+            for b in 0..<(cols / 32) {
+                var s = 0
+                for j in (b * 32)..<(b * 32 + 32) { s += (Int(w[j]) - Int(zero)) * Int(qv[j]) }
+                exact += Double(s) * Double(qs[b]) * Double(scale)
+                magnitude += abs(Double(s) * Double(qs[b]) * Double(scale))
+            }
+            let got = ReferenceDot.int8(w, qv, qs, count: cols, scale: scale, zeroPoint: zero)
+            #expect(abs(Double(got) - exact) <= 1e-5 * magnitude, "zero \(zero): \(got) vs \(exact)")
         }
     }
 

@@ -25,7 +25,7 @@ func crossCheckEntry(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePo
 enum CrossCheckDriver {
     static let usage = "usage: crosscheck <model.gguf> [--backend reference|neon|emulation]"
     /// Bumped whenever the output format changes, so stale binaries are noticed.
-    static let formatVersion = 3
+    static let formatVersion = 4
 
     static func run(_ args: [String]) -> Int32 {
         var path: String? = nil
@@ -49,6 +49,7 @@ enum CrossCheckDriver {
 
         print("crosscheck format \(formatVersion)")
         printMathSweep()
+        printInt8KernelSweep(backend: backend)
         let fileStatus = printModelFile(path: path)
         if fileStatus != 0 { return fileStatus }
         printTokenization(path: path)
@@ -183,6 +184,41 @@ enum CrossCheckDriver {
         case .array(let t, let values):
             h.add(UInt8(6)); h.add(UInt64(t.rawValue)); h.add(UInt64(values.count))
             for v in values { hashValue(v, into: &h) }
+        }
+    }
+
+    // MARK: - INT8 kernels over fixed pseudo-random rows
+
+    /// Per-output-channel INT8 dot products (symmetric and asymmetric) on fixed
+    /// pseudo-random rows of several lengths, through the backend under test: the
+    /// aarch64 NEON build must print the same bits as the x86 emulation build.
+    static func printInt8KernelSweep(backend: String) {
+        guard let chosen = try? Backend(name: backend) else { print("int8 sweep: unknown backend"); return }
+        var state: UInt64 = 0x0123_4567_89AB_CDEF
+        func next() -> UInt64 {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return state
+        }
+        for cols in [32, 96, 256, 704, 2048] {
+            var weights = [Int8](repeating: 0, count: cols)
+            var activations = [Float](repeating: 0, count: cols)
+            var values = [Int8](repeating: 0, count: cols)
+            var scales = [Float](repeating: 0, count: cols / 32)
+            var h = FNV1a64()
+            for row in 0..<16 {
+                for i in 0..<cols {
+                    weights[i] = Int8(truncatingIfNeeded: next())
+                    activations[i] = Float(Int32(truncatingIfNeeded: next() >> 40) - (1 << 23)) / Float(1 << 21)
+                }
+                let zero = row % 2 == 0 ? Int32(0) : Int32(Int8(truncatingIfNeeded: next()))
+                let scale = Float(row + 1) / 4096
+                ActivationQuantization.quantizeRow(activations, count: cols, values: &values, scales: &scales)
+                let value: Float = chosen == .reference
+                    ? ReferenceDot.int8(weights, values, scales, count: cols, scale: scale, zeroPoint: zero)
+                    : VectorDot.int8(weights, values, scales, count: cols, scale: scale, zeroPoint: zero)
+                h.add(UInt64(value.bitPattern))
+            }
+            print("int8 dot cols \(cols) rows 16 fnv1a64 " + hex(h.value, width: 16))
         }
     }
 

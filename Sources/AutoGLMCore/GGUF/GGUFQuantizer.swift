@@ -2,6 +2,10 @@
 /// as llama.cpp's converter does: matrices take the target type, rows that do not fill
 /// its blocks fall back to F16, 1-D tensors (norms, biases, rope_freqs) stay F32, and
 /// tensors named by a `keep` pattern keep their input bytes.
+///
+/// INT8 matrices travel with their companions (Int8Format): an INT8 output adds NAME.scale
+/// (and NAME.zero_point when asymmetric) right after NAME; an INT8 input is dequantized
+/// through them, or copied together with them when it keeps its type.
 public enum GGUFQuantizer {
     public static let fileTypeKey = "general.file_type"
     public static let quantizationVersionKey = "general.quantization_version"
@@ -13,7 +17,7 @@ public enum GGUFQuantizer {
     public static let fallbackType = TensorType.f16
 
     /// The `--type` names this quantizer accepts.
-    public static let targetNames: [(String, TensorType)] = [("f32", .f32), ("f16", .f16), ("bf16", .bf16), ("q8_0", .q8_0)]
+    public static let targetNames: [(String, TensorType)] = [("f32", .f32), ("f16", .f16), ("bf16", .bf16), ("q8_0", .q8_0), ("int8", .int8)]
 
     public static func targetType(named name: String) throws(CoreError) -> TensorType {
         for (n, t) in targetNames where n == name { return t }
@@ -29,6 +33,8 @@ public enum GGUFQuantizer {
         case .q4_0: return 2  // LLAMA_FTYPE_MOSTLY_Q4_0
         case .q8_0: return 7  // LLAMA_FTYPE_MOSTLY_Q8_0
         case .bf16: return 32 // LLAMA_FTYPE_MOSTLY_BF16
+        // Our own type has no LLAMA_FTYPE: LLAMA_FTYPE_GUESSED ("look at the tensors").
+        case .int8: return 1024
         }
     }
 
@@ -38,7 +44,7 @@ public enum GGUFQuantizer {
         let wanted: TensorType
         if tensor.shape.count == 1 {
             wanted = .f32
-        } else if tensor.rowElements % target.blockSize != 0 {
+        } else if tensor.rowElements % target.rowMultiple != 0 {
             wanted = fallbackType
         } else {
             wanted = target
@@ -69,48 +75,80 @@ public enum GGUFQuantizer {
     }
 
     /// Writes `outputPath` (through a temporary file, see GGUFWriter). `progress` is
-    /// called after each tensor.
+    /// called after each input tensor (companions of INT8 matrices count with their matrix).
+    /// `asymmetric` applies to INT8 outputs only.
     @discardableResult
     public static func quantize(input: GGUFFile, outputPath: String, type target: TensorType, keep: [String],
+                                asymmetric: Bool = false,
                                 progress: (QuantizeProgress) -> Void) throws(CoreError) -> QuantizeSummary {
-        var plan: [TensorType?] = []
+        var steps: [Step] = []
         var descriptors: [GGUFTensorDescriptor] = []
-        var quantized = false
-        for t in input.tensors {
+        var quantized = false, anyInt8 = false
+        for t in input.tensors where Int8Format.owner(ofCompanion: t, in: input) == nil {
+            // Every other I8 tensor is an INT8 matrix: checked (companions, version) before anything is written.
+            let source = t.type == .int8 ? try Int8Format.matrix(t, in: input, rows: t.rowCount, cols: t.rowElements) : nil
             let out = outputType(for: t, target: target, keep: keep)
-            plan.append(out)
             let type = out ?? t.type
-            quantized = quantized || type.blockSize > 1
+            let first = descriptors.count
             descriptors.append(GGUFTensorDescriptor(name: t.name, shape: t.shape, type: type))
+            if out == nil {
+                for c in t.type == .int8 ? Int8Format.companions(of: t, in: input) : [] {
+                    descriptors.append(GGUFTensorDescriptor(name: c.name, shape: c.shape, type: c.type))
+                }
+            } else if type == .int8 {
+                descriptors.append(GGUFTensorDescriptor(name: t.name + Int8Format.scaleSuffix, shape: [t.rowCount], type: .f32))
+                if asymmetric {
+                    descriptors.append(GGUFTensorDescriptor(name: t.name + Int8Format.zeroPointSuffix, shape: [t.rowCount], type: .int8))
+                }
+            }
+            steps.append(Step(input: t, int8Source: source, output: out, descriptors: first..<descriptors.count))
+            quantized = quantized || type.blockSize > 1
+            anyInt8 = anyInt8 || type == .int8
         }
-        let metadata = outputMetadata(input.metadataEntries, fileType: llamaFileType(target), quantized: quantized)
+        let metadata = outputMetadata(input.metadataEntries, fileType: llamaFileType(target), quantized: quantized, int8: anyInt8)
         let writer = try GGUFWriter(path: outputPath, metadata: metadata, tensors: descriptors)
 
         var summary = QuantizeSummary(inputBytes: input.file.count, outputBytes: writer.fileBytes)
-        for (i, t) in input.tensors.enumerated() {
-            let written = writer.tensors[i]
-            if let out = plan[i] {
-                try convert(t, of: input, to: out, writer: writer)
+        for (i, step) in steps.enumerated() {
+            let t = step.input
+            let written = writer.tensors[step.descriptors.lowerBound]
+            if let out = step.output {
+                try convert(t, of: input, int8Source: step.int8Source, to: out, asymmetric: asymmetric, writer: writer)
             } else {
                 try writer.append(input.bytes(for: t))
+                for c in t.type == .int8 ? Int8Format.companions(of: t, in: input) : [] { try writer.append(input.bytes(for: c)) }
                 summary.kept += 1
             }
             summary.count(written.type)
-            progress(QuantizeProgress(index: i, count: input.tensors.count, name: t.name, inputType: t.type,
-                                      outputType: written.type, inputBytes: t.byteCount, outputBytes: written.byteCount))
+            let inputBytes = step.int8Source?.residentBytes ?? t.byteCount
+            let outputBytes = step.descriptors.reduce(0) { $0 + writer.tensors[$1].byteCount }
+            progress(QuantizeProgress(index: i, count: steps.count, name: t.name, inputType: t.type,
+                                      outputType: written.type, inputBytes: inputBytes, outputBytes: outputBytes))
         }
         try writer.finish()
         return summary
     }
 
+    /// One input tensor's fate: its output type (nil: copy) and its output tensors.
+    struct Step {
+        let input: GGUFTensorInfo
+        let int8Source: WeightMatrix?
+        let output: TensorType?
+        let descriptors: Range<Int>
+    }
+
     /// Metadata in input order; general.file_type set to the target's LLAMA_FTYPE and,
     /// when any tensor is block-quantized, general.quantization_version to 2 (each added
-    /// at the end when absent, keeping its on-disk type when present).
-    static func outputMetadata(_ entries: [GGUFMetadataEntry], fileType: Int64, quantized: Bool) -> [GGUFMetadataEntry] {
+    /// at the end when absent, keeping its on-disk type when present). autoglm.int8.version
+    /// is there exactly when an INT8 matrix is.
+    static func outputMetadata(_ entries: [GGUFMetadataEntry], fileType: Int64, quantized: Bool,
+                               int8: Bool = false) -> [GGUFMetadataEntry] {
         var out: [GGUFMetadataEntry] = []
         var sawFileType = false, sawVersion = false
         for e in entries {
-            if e.key == fileTypeKey {
+            if e.key == Int8Format.versionKey {
+                continue
+            } else if e.key == fileTypeKey {
                 out.append(GGUFMetadataEntry(key: e.key, type: integerType(e.type), value: .int(fileType)))
                 sawFileType = true
             } else if e.key == quantizationVersionKey && quantized {
@@ -124,6 +162,7 @@ public enum GGUFQuantizer {
         if quantized && !sawVersion {
             out.append(GGUFMetadataEntry(key: quantizationVersionKey, type: .uint32, value: .int(quantizationVersion)))
         }
+        if int8 { out.append(GGUFMetadataEntry(key: Int8Format.versionKey, type: .uint32, value: .int(Int64(Int8Format.version)))) }
         return out
     }
 
@@ -135,25 +174,50 @@ public enum GGUFQuantizer {
         }
     }
 
-    /// Dequantizes the input in chunks of whole rows and requantizes each chunk.
-    static func convert(_ t: GGUFTensorInfo, of input: GGUFFile, to out: TensorType, writer: GGUFWriter) throws(CoreError) {
+    /// Dequantizes the input in chunks of whole rows and requantizes each chunk. INT8
+    /// output appends the row scales (and zero points) after the matrix, as planned.
+    static func convert(_ t: GGUFTensorInfo, of input: GGUFFile, int8Source: WeightMatrix?, to out: TensorType,
+                        asymmetric: Bool, writer: GGUFWriter) throws(CoreError) {
         let rowElements = t.rowElements
         let inRowBytes = t.type.rowBytes(elements: rowElements)!
-        // Every output type passed here fits the row (outputType checked the block size).
+        // Every output type passed here fits the row (outputType checked the row multiple).
         let outRowBytes = out.rowBytes(elements: rowElements)!
         let rowsPerChunk = max(1, chunkElements / rowElements)
         let floats = UnsafeMutablePointer<Float>.allocate(capacity: rowsPerChunk * rowElements)
         defer { floats.deallocate() }
         let bytes = UnsafeMutableRawPointer.allocate(byteCount: rowsPerChunk * outRowBytes, alignment: 16)
         defer { bytes.deallocate() }
+        // [rows] each; written after the matrix (Array.withUnsafeBytes would lose the typed throw).
+        let scales = UnsafeMutableBufferPointer<Float>.allocate(capacity: out == .int8 ? t.rowCount : 0)
+        defer { scales.deallocate() }
+        let zeroPoints = UnsafeMutableBufferPointer<Int8>.allocate(capacity: out == .int8 ? t.rowCount : 0)
+        defer { zeroPoints.deallocate() }
         let src = input.data(for: t)
         var row = 0
         while row < t.rowCount {
             let n = min(rowsPerChunk, t.rowCount - row)
-            dequantize(type: t.type, src + row * inRowBytes, count: n * rowElements, into: floats)
-            TensorQuantizer.quantize(floats, count: n * rowElements, to: out, into: bytes)
+            if let int8Source {
+                for k in 0..<n { int8Source.dequantizeRow(row + k, into: floats + k * rowElements) }
+            } else {
+                dequantize(type: t.type, src + row * inRowBytes, count: n * rowElements, into: floats)
+            }
+            if out == .int8 {
+                let q = bytes.assumingMemoryBound(to: Int8.self)
+                for k in 0..<n {
+                    let (scale, zero) = Int8RowQuantizer.quantize(floats + k * rowElements, count: rowElements,
+                                                                  asymmetric: asymmetric, into: q + k * rowElements)
+                    scales[row + k] = scale
+                    zeroPoints[row + k] = zero
+                }
+            } else {
+                TensorQuantizer.quantize(floats, count: n * rowElements, to: out, into: bytes)
+            }
             try writer.append(UnsafeRawBufferPointer(start: bytes, count: n * outRowBytes))
             row += n
+        }
+        if out == .int8 {
+            try writer.append(UnsafeRawBufferPointer(scales))
+            if asymmetric { try writer.append(UnsafeRawBufferPointer(zeroPoints)) }
         }
     }
 }

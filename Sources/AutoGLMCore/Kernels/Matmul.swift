@@ -31,7 +31,7 @@ public struct LinearKernels {
     public func matmul(_ w: WeightMatrix, x: UnsafePointer<Float>, xStride: Int, tokens: Int,
                        out: UnsafeMutablePointer<Float>, outStride: Int, scratch: ActivationScratch) {
         let cols = w.cols
-        if w.type == .q8_0 || w.type == .q4_0 {
+        if w.type.usesQuantizedActivations {
             precondition(tokens * cols <= scratch.capacity, "activation scratch smaller than the memory plan promised")
             for t in 0..<tokens {
                 ActivationQuantization.quantizeRow(x + t * xStride, count: cols,
@@ -77,6 +77,12 @@ final class MatmulTask: ThreadPoolTask {
                 let xd = scratch.scales + t * (cols / 32)
                 let value: Float
                 switch (backend, w.type) {
+                case (.reference, .int8):
+                    value = ReferenceDot.int8(row.assumingMemoryBound(to: Int8.self), xq, xd, count: cols,
+                                              scale: w.rowScales![r], zeroPoint: w.zeroPoint(r))
+                case (_, .int8):
+                    value = VectorDot.int8(row.assumingMemoryBound(to: Int8.self), xq, xd, count: cols,
+                                           scale: w.rowScales![r], zeroPoint: w.zeroPoint(r))
                 case (.reference, .q8_0): value = ReferenceDot.q8_0(row, xq, xd, count: cols)
                 case (.reference, .q4_0): value = ReferenceDot.q4_0(row, xq, xd, count: cols)
                 case (.reference, _): value = ReferenceDot.floatWeights(w.type, row, x + t * xStride, count: cols)

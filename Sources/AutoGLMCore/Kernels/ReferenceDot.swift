@@ -7,6 +7,20 @@
 ///
 /// Block-quantized weights (Q8_0, Q4_0) against quantized activations: per block an
 /// exact Int32 sum of int8 products, then acc += Float(sum) · (d_w · d_x), blocks in order.
+///
+/// Per-output-channel INT8 weights (row r: int8 q_w, Float scale s_r, int8 zero point z_r,
+/// z_r = 0 when symmetric) against quantized activations (int8 q_a, Float d_b per block b
+/// of 32), exactly in this order:
+///
+///   acc: Float = 0
+///   for b in 0, 1, …, count/32 − 1:
+///       S_b = Σ_j q_w[32b+j] · q_a[32b+j]  −  z_r · Σ_j q_a[32b+j]     (Int32, exact)
+///       acc = acc + Float(S_b) · d_b          (product rounded to Float, then the sum)
+///   result = acc · s_r                         (one rounding)
+///
+/// |S_b| ≤ 32 · 255 · 127 < 2^24, so Float(S_b) is exact and any integer summation order
+/// gives the same S_b. No fused multiply-add anywhere: vector kernels may reorder the
+/// integer sums (SDOT, vpmaddwd) but must keep the Float steps as written.
 public enum ReferenceDot {
     public static func floatWeights(_ type: TensorType, _ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, count: Int) -> Float {
         var lanes: (Float, Float, Float, Float, Float, Float, Float, Float) = (0, 0, 0, 0, 0, 0, 0, 0)
@@ -54,5 +68,22 @@ public enum ReferenceDot {
             acc += Float(sum) * (wd * xd[b])
         }
         return acc
+    }
+
+    /// Per-output-channel INT8 (see the type comment for the exact order).
+    public static func int8(_ w: UnsafePointer<Int8>, _ xq: UnsafePointer<Int8>, _ xd: UnsafePointer<Float>, count: Int,
+                            scale: Float, zeroPoint: Int32) -> Float {
+        var acc: Float = 0
+        for b in 0..<(count / 32) {
+            var products: Int32 = 0
+            var activations: Int32 = 0
+            for j in 0..<32 {
+                products += Int32(w[b * 32 + j]) * Int32(xq[b * 32 + j])
+                activations += Int32(xq[b * 32 + j])
+            }
+            let sum = products - zeroPoint * activations
+            acc += Float(sum) * xd[b]
+        }
+        return acc * scale
     }
 }

@@ -64,6 +64,32 @@ public enum VectorDot {
         return sum
     }
 
+    /// Σ a[j] over 32 int8 values: a plain loop for the same reason as dotInt8x32.
+    @inline(__always)
+    static func sumInt8x32(_ a: UnsafePointer<Int8>) -> Int32 {
+        var sum: Int32 = 0
+        for j in 0..<32 { sum &+= Int32(a[j]) }
+        return sum
+    }
+
+    /// ReferenceDot.int8's arithmetic. The symmetric case skips Σq_a: z·Σq_a is then 0,
+    /// so S_b and everything after it are the same bits.
+    public static func int8(_ w: UnsafePointer<Int8>, _ xq: UnsafePointer<Int8>, _ xd: UnsafePointer<Float>, count: Int,
+                            scale: Float, zeroPoint: Int32) -> Float {
+        var acc: Float = 0
+        if zeroPoint == 0 {
+            for b in 0..<(count / 32) {
+                acc += Float(dotInt8x32(w + b * 32, xq + b * 32)) * xd[b]
+            }
+        } else {
+            for b in 0..<(count / 32) {
+                let sum = dotInt8x32(w + b * 32, xq + b * 32) &- zeroPoint &* sumInt8x32(xq + b * 32)
+                acc += Float(sum) * xd[b]
+            }
+        }
+        return acc * scale
+    }
+
     public static func q8_0(_ w: UnsafeRawPointer, _ xq: UnsafePointer<Int8>, _ xd: UnsafePointer<Float>, count: Int) -> Float {
         var acc: Float = 0
         for b in 0..<(count / 32) {

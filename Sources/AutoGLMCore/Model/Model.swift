@@ -64,10 +64,10 @@ public final class Model {
 
     /// Bytes of weights the forward pass reads (mapped, not copied).
     public var weightsBytes: Int {
-        var total = tokenEmbedding.byteCount + (output.data == tokenEmbedding.data ? 0 : output.byteCount)
+        var total = tokenEmbedding.residentBytes + (output.data == tokenEmbedding.data ? 0 : output.residentBytes)
         for l in layers {
-            total += l.wq.byteCount + l.wk.byteCount + l.wv.byteCount + l.wo.byteCount
-            total += (l.wGate?.byteCount ?? 0) + l.wUp.byteCount + l.wDown.byteCount
+            total += l.wq.residentBytes + l.wk.residentBytes + l.wv.residentBytes + l.wo.residentBytes
+            total += (l.wGate?.residentBytes ?? 0) + l.wUp.residentBytes + l.wDown.residentBytes
         }
         return total
     }

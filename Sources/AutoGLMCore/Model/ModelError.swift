@@ -6,6 +6,9 @@ public enum ModelError: Error, Equatable {
     case missingTensor(name: String)
     case wrongShape(tensor: String, expected: [Int], found: [Int])
     case unsupportedTensorType(tensor: String, type: String)
+    case rowLengthNotMultiple(tensor: String, rowElements: Int, multiple: Int)
+    case int8FormatVersion(tensor: String, found: String, supported: Int)
+    case invalidScale(tensor: String, row: Int, bits: UInt32)
     case unknownBackend(String)
     case backendUnavailable(backend: String, reason: String)
 
@@ -19,6 +22,12 @@ public enum ModelError: Error, Equatable {
         case .wrongShape(let t, let expected, let found):
             return "tensor '\(t)' has shape \(found), expected \(expected)"
         case .unsupportedTensorType(let t, let type): return "tensor '\(t)' has type \(type), which this runtime cannot use there"
+        case .rowLengthNotMultiple(let t, let n, let m):
+            return "tensor '\(t)' has rows of \(n) elements, not a multiple of \(m)"
+        case .int8FormatVersion(let t, let found, let supported):
+            return "tensor '\(t)' is I8 but the file's autoglm.int8.version is \(found) (this runtime reads \(supported))"
+        case .invalidScale(let t, let row, let bits):
+            return "tensor '\(t)' row \(row): scale \(formatDouble(Double(Float(bitPattern: bits)))) is not a finite value ≥ 0"
         case .unknownBackend(let b): return "unknown backend '\(b)' (reference, emulation, neon)"
         case .backendUnavailable(let b, let reason): return "backend '\(b)' unavailable: \(reason)"
         }

@@ -38,6 +38,7 @@ struct WeightLoader {
         guard t.shape.count == 2, t.shape[0] == cols, t.shape[1] == rows else {
             throw .model(.wrongShape(tensor: t.name, expected: [cols, rows], found: t.shape))
         }
+        if t.type == .int8 { return try Int8Format.matrix(t, in: gguf, rows: rows, cols: cols) }
         return WeightMatrix(name: t.name, type: t.type, rows: rows, cols: cols, data: gguf.data(for: t))
     }
 

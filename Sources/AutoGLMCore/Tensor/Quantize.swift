@@ -21,6 +21,8 @@ public enum TensorQuantizer {
             for i in 0..<count { out.storeBytes(of: HalfFloat.fromFloat(x[i]), toByteOffset: 2 * i, as: UInt16.self) }
         case .bf16:
             for i in 0..<count { out.storeBytes(of: bf16FromFloat(x[i]), toByteOffset: 2 * i, as: UInt16.self) }
+        case .int8:
+            preconditionFailure("quantize: INT8 rows carry their own scale: use Int8RowQuantizer")
         case .q8_0:
             for b in 0..<(count / blockLength) {
                 quantizeQ8_0Block(x + b * blockLength, into: out + b * type.bytesPerBlock)
