@@ -78,10 +78,6 @@ let package = Package(
                 "AllocationCountingSupport",
             ]
         ),
-        .testTarget(
-            name: "AutoGLMTests",
-            dependencies: ["AutoGLM"]
-        ),
         // Defines malloc & co. to count allocations per thread, for the
         // zero-allocations-per-token tests. Linked into test executables only.
         .target(name: "AllocationCountingSupport", path: "Tests/AllocationCountingSupport"),
