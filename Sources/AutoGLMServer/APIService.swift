@@ -146,6 +146,10 @@ public final class APIService: Sendable {
         if let name = parsed.model, !model.answersTo(name) {
             throw .notFound("model \"\(name)\" is not served here; GET /v1/models lists \"\(model.id)\"", code: "model_not_found")
         }
+        if parsed.logprobs && !engine.supportsLogprobs {
+            throw .invalidRequest("logprobs need the single-sequence engine (engine = \"single\"); the batched engine samples without them",
+                                  param: "logprobs", code: "logprobs_unsupported")
+        }
         var session: Session?
         if let id = parsed.sessionId { session = try sessions.checkOut(id, uid: request.peer.uid) }
         let prompt: [Int32]

@@ -10,6 +10,8 @@ public protocol CompletionEngine: AnyObject, Sendable {
     func submit(_ job: GenerationJob) throws(APIError)
     /// Jobs waiting and running now.
     var load: EngineLoad { get }
+    /// Whether tokens can come with their log-probabilities.
+    var supportsLogprobs: Bool { get }
     /// A session ended: the KV pages of its slot go back to the pool.
     func releaseSlot(_ slot: Int)
     /// Stops taking jobs (SIGTERM); queued and running ones go on.

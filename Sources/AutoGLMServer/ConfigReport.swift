@@ -26,7 +26,9 @@ public struct ConfigReport {
             "allowed peers: uids \(c.allowedUids.isEmpty ? "(daemon's own)" : c.allowedUids.map(String.init).joined(separator: ",")) "
                 + "gids \(c.allowedGids.map(String.init).joined(separator: ","))",
             "tcp: \(c.tcpPort.map { "127.0.0.1:\($0)" } ?? "off")",
-            "sessions: \(c.sessions) KV slots (+1 for requests without a session), \(l.sessionsPerUid) per uid",
+            c.engine == .single
+                ? "engine: single (one request at a time); sessions: \(c.sessions) KV slots (+1 for requests without a session), \(l.sessionsPerUid) per uid"
+                : "engine: batched, \(c.batch) sequences per step; sessions: \(c.sessions) (prefix cache), \(l.sessionsPerUid) per uid",
             "limits: body \(l.maxBodyBytes) bytes, prompt \(l.maxPromptTokens) tokens, max_tokens \(l.maxTokens), "
                 + "queue \(l.queueCapacity), request read \(l.headerTimeoutMilliseconds) ms, drain \(l.drainTimeoutMilliseconds) ms",
             model.plan.description,

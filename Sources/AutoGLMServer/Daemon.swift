@@ -9,7 +9,7 @@ import ServiceLifecycle
 public final class Daemon: Service, @unchecked Sendable {  // fields set once in init
     public let config: DaemonConfig
     public let service: APIService
-    let engine: SingleSequenceEngine
+    let engine: any CompletionEngine
     let notifier: SystemdNotifier
     let logger: Logger
 
@@ -25,11 +25,22 @@ public final class Daemon: Service, @unchecked Sendable {  // fields set once in
         let state = try DaemonModel.coreCall { () throws(CoreError) in
             try InferenceState(model: loaded.model, limits: loaded.limits, backend: loaded.backend)
         }
-        engine = SingleSequenceEngine(state: state, tokenizer: loaded.tokenizer, queueCapacity: config.limits.queueCapacity,
-                                      metrics: metrics, watchdog: WatchdogPinger(notifier: notifier))
+        let watchdog = WatchdogPinger(notifier: notifier)
+        switch config.engine {
+        case .single:
+            engine = SingleSequenceEngine(state: state, tokenizer: loaded.tokenizer, queueCapacity: config.limits.queueCapacity,
+                                          metrics: metrics, watchdog: watchdog)
+        case .batched:
+            engine = try DaemonModel.coreCall { () throws(CoreError) in
+                try BatchedEngine(state: state, tokenizer: loaded.tokenizer, queueCapacity: config.limits.queueCapacity,
+                                  metrics: metrics, watchdog: watchdog)
+            }
+        }
         let served = ServedModel(path: loaded.path, tokenizer: loaded.tokenizer, template: loaded.template,
                                  contextLength: loaded.limits.maxContext, vocabularySize: loaded.model.config.vocabularySize)
-        let sessions = SessionStore(slots: 1..<loaded.limits.maxBatch, perUidLimit: config.limits.sessionsPerUid)
+        // The single engine gives each session a KV slot (1…); the batched one shares pages
+        // through the prefix cache, and the slots only count sessions.
+        let sessions = SessionStore(slots: 1..<(config.sessions + 1), perUidLimit: config.limits.sessionsPerUid)
         service = APIService(model: served, engine: engine, sessions: sessions, metrics: metrics, limits: config.limits)
         logger.info("model loaded", metadata: ["model": "\(loaded.path)", "backend": "\(loaded.backend.name)",
                                                "plan": "\(formatBytes(state.plan.totalBytes))"])
@@ -95,7 +106,8 @@ public struct DaemonModel {
         let context = config.context ?? min(model.config.trainedContextLength, defaultContextCap)
         let kvType = try coreCall { () throws(CoreError) in try KVCacheType(name: config.kvType) }
         let threads = config.threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : config.threads
-        let limits = RuntimeLimits(maxContext: context, maxBatch: config.sessions + 1,
+        let sequences = config.engine == .single ? config.sessions + 1 : config.batch
+        let limits = RuntimeLimits(maxContext: context, maxBatch: sequences,
                                    prefillChunk: min(config.prefillChunk, context), threads: threads, kvType: kvType)
         let backend = try config.backend.map { name in try coreCall { () throws(CoreError) in try Backend(name: name) } }
             ?? .platformDefault

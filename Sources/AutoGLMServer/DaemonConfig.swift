@@ -17,8 +17,13 @@ public struct DaemonConfig: Equatable, Sendable {
     public var threads = 1
     /// Context length of every KV slot, in tokens; nil: the model's, capped.
     public var context: Int?
-    /// Sessions kept in KV at once (each owns a KV slot; one more slot serves
-    /// requests without a session).
+    /// "batched": Core's Scheduler (continuous batching, preemption, prefix cache);
+    /// "single": one request at a time, each session owning a KV slot (has logprobs).
+    public var engine = EngineKind.batched
+    /// Sequences decoded together by the batched engine.
+    public var batch = 4
+    /// Sessions held at once (the single engine gives each its own KV slot, plus one slot
+    /// for requests without a session).
     public var sessions = 4
     public var prefillChunk = 64
     public var kvType = "f32"
@@ -69,6 +74,8 @@ public struct DaemonConfig: Equatable, Sendable {
             case "backend": config.backend = try reader.string(key)
             case "threads": config.threads = try reader.int(key, in: 0...RuntimeLimits.maxSupportedThreads)
             case "context": config.context = try reader.int(key, in: 2...RuntimeLimits.maxSupportedContext)
+            case "engine": config.engine = try EngineKind(name: try reader.string(key), origin: origin)
+            case "batch": config.batch = try reader.int(key, in: 1...RuntimeLimits.maxSupportedBatch)
             case "sessions": config.sessions = try reader.int(key, in: 0...(RuntimeLimits.maxSupportedBatch - 1))
             case "prefill_chunk": config.prefillChunk = try reader.int(key, in: 1...65536)
             case "kv_type": config.kvType = try reader.string(key)
@@ -115,6 +122,17 @@ public struct DaemonConfig: Equatable, Sendable {
         guard path.contains("$XDG_RUNTIME_DIR") else { return path }
         let dir = environment["XDG_RUNTIME_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp/autoglm-\(getuid())"
         return path.replacingOccurrences(of: "$XDG_RUNTIME_DIR", with: dir)
+    }
+}
+
+public enum EngineKind: String, Sendable, CaseIterable {
+    case batched, single
+
+    public init(name: String, origin: String = "engine") throws {
+        guard let kind = EngineKind(rawValue: name) else {
+            throw ConfigError(message: "\(origin): engine \"\(name)\" is not one of batched, single")
+        }
+        self = kind
     }
 }
 

@@ -82,6 +82,8 @@ public final class SingleSequenceEngine: CompletionEngine, @unchecked Sendable {
         }
     }
 
+    public var supportsLogprobs: Bool { true }
+
     public var load: EngineLoad {
         queue.withLock { EngineLoad(queued: $0.waiting.count, running: $0.running == nil ? 0 : 1) }
     }

@@ -46,8 +46,14 @@ struct Autoglmd: AsyncParsableCommand {
     @Option(help: "Context length per KV slot, in tokens.")
     var context: Int?
 
-    @Option(help: "Sessions kept in KV at once.")
+    @Option(help: "Sessions held at once.")
     var sessions: Int?
+
+    @Option(help: "batched (continuous batching, the default) or single (one request at a time; has logprobs).")
+    var engine: String?
+
+    @Option(help: "Sequences decoded together by the batched engine.")
+    var batch: Int?
 
     @Option(name: .customLong("chat-template"), help: "glm4, llama3 or chatml (default: the model family's).")
     var chatTemplate: String?
@@ -98,6 +104,8 @@ struct Autoglmd: AsyncParsableCommand {
         if let threads { c.threads = threads }
         if let context { c.context = context }
         if let sessions { c.sessions = sessions }
+        if let engine { c.engine = try EngineKind(name: engine, origin: "--engine") }
+        if let batch { c.batch = batch }
         if let chatTemplate { c.chatTemplate = chatTemplate }
         if let maxBodyBytes { c.limits.maxBodyBytes = maxBodyBytes }
         if let maxPromptTokens { c.limits.maxPromptTokens = maxPromptTokens }
