@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layout and invariants: see DESIGN.md. AutoGLMCore must also compile as Embedded
-// Swift (Toolchains/aarch64-cross-check.sh), so it depends on nothing but the C shim.
+// Swift (Toolchains/aarch64-cross-check.sh), so it depends on nothing but the two C targets.
 let package = Package(
     name: "Open-AutoGLM",
     products: [
@@ -23,9 +23,12 @@ let package = Package(
     ],
     targets: [
         .target(name: "CAutoGLMSys"),
+        // x86 AVX-512 VNNI kernels with ReferenceDot's arithmetic, picked at run time by CPU
+        // detection; on other targets they report themselves unavailable.
+        .target(name: "CAutoGLMKernels"),
         .target(
             name: "AutoGLMCore",
-            dependencies: ["CAutoGLMSys"]
+            dependencies: ["CAutoGLMSys", "CAutoGLMKernels"]
         ),
         // Full Swift (Foundation allowed): HF folders, chat templates, quantization tooling.
         .target(

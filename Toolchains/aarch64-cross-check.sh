@@ -84,12 +84,17 @@ mapfile -t core_sources < <(find Sources/AutoGLMCore -name '*.swift' | LC_ALL=C 
 ((${#core_sources[@]} > 0)) || die "no Swift sources under Sources/AutoGLMCore"
 driver=Toolchains/crosscheck/main.swift
 shim_dir=Sources/CAutoGLMSys
+kernels_dir=Sources/CAutoGLMKernels
 
 mkdir -p "$obj/modulemap"
 # SwiftPM synthesizes the C module's module map; outside SwiftPM we write the same one.
 cat >"$obj/modulemap/module.modulemap" <<EOF
 module CAutoGLMSys {
     header "$repo_root/$shim_dir/include/CAutoGLMSys.h"
+    export *
+}
+module CAutoGLMKernels {
+    header "$repo_root/$kernels_dir/include/CAutoGLMKernels.h"
     export *
 }
 EOF
@@ -104,15 +109,29 @@ echo "== build aarch64 (Embedded Swift, ${#core_sources[@]} Core files + driver)
     -c "${core_sources[@]}" "$driver" -o "$obj/crosscheck-aarch64.o"
 aarch64-linux-gnu-gcc -O2 -mcpu="$target_cpu" -I "$shim_dir/include" \
     -c "$shim_dir/shim.c" -o "$obj/shim-aarch64.o"
+mapfile -t kernel_sources < <(find "$kernels_dir" -name '*.c' | LC_ALL=C sort)
+kernel_objs_aarch64=()
+for c in "${kernel_sources[@]}"; do
+    o=$obj/kernels-$(basename "$c" .c)-aarch64.o
+    aarch64-linux-gnu-gcc -O2 -ffp-contract=off -mcpu="$target_cpu" -I "$kernels_dir/include" -c "$c" -o "$o"
+    kernel_objs_aarch64+=("$o")
+done
 aarch64-linux-gnu-gcc -o "$build/crosscheck-aarch64" \
-    "$obj/crosscheck-aarch64.o" "$obj/shim-aarch64.o" "$unicode_tables" -lpthread -lm
+    "$obj/crosscheck-aarch64.o" "$obj/shim-aarch64.o" "${kernel_objs_aarch64[@]}" "$unicode_tables" -lpthread -lm
 
 # ---- host, normal Swift --------------------------------------------------------------
 echo "== build $(uname -m) (Swift, same sources)"
 "$host_cc" -O2 -I "$shim_dir/include" -c "$shim_dir/shim.c" -o "$obj/shim-host.o"
+# The host runs the x86 VNNI kernels when the CPU has them: that is what the comparison checks.
+kernel_objs_host=()
+for c in "${kernel_sources[@]}"; do
+    o=$obj/kernels-$(basename "$c" .c)-host.o
+    "$host_cc" -O2 -ffp-contract=off -I "$kernels_dir/include" -c "$c" -o "$o"
+    kernel_objs_host+=("$o")
+done
 "$swiftc" -wmo -parse-as-library -O -module-name CrossCheck \
     -I "$obj/modulemap" \
-    "${core_sources[@]}" "$driver" "$obj/shim-host.o" -lm -o "$build/crosscheck-x86_64"
+    "${core_sources[@]}" "$driver" "$obj/shim-host.o" "${kernel_objs_host[@]}" -lm -o "$build/crosscheck-x86_64"
 
 # ---- SDOT probe (informational) ------------------------------------------------------
 if [[ -f Toolchains/crosscheck/sdot_probe.swift && -n $objdump_bin ]]; then

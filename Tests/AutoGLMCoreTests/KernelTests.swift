@@ -1,3 +1,4 @@
+import CAutoGLMSys
 import Testing
 @testable import AutoGLMCore
 
@@ -46,8 +47,9 @@ import Testing
 
     /// Random weights (INT8: with positive row scales, and random zero points when
     /// `asymmetric`), random activations; out = W·x with `backend` on `threads` threads.
+    /// `repacked`: give the matrix its Q8Repacking copy, as Model.packForFastKernels does.
     static func matmul(_ type: TensorType, rows: Int, cols: Int, tokens: Int, backend: Backend, threads: Int, seed: UInt64,
-                       asymmetric: Bool = false) throws -> [Float] {
+                       asymmetric: Bool = false, repacked: Bool = false) throws -> [Float] {
         var rng = Random(state: seed)
         let weights = randomWeights(type, rows: rows, cols: cols, &rng)
         let scales = (0..<rows).map { _ in abs(rng.float(0.02)) + 1e-4 }
@@ -56,23 +58,35 @@ import Testing
         var out = [Float](repeating: .nan, count: tokens * rows)
         var qValues = [Int8](repeating: 0, count: tokens * cols)
         var qScales = [Float](repeating: 0, count: tokens * cols / 32 + 1)
+        var qSums = [Int32](repeating: 0, count: tokens * cols / 32 + 1)
         let kernels = LinearKernels(backend: backend, pool: try ThreadPool(threads: threads))
-        weights.withUnsafeBytes { w in
-          scales.withUnsafeBufferPointer { s in
-            zeroPoints.withUnsafeBufferPointer { z in
-              let matrix = WeightMatrix(name: "w", type: type, rows: rows, cols: cols, data: w.baseAddress!,
-                                        rowScales: type == .int8 ? s.baseAddress! : nil,
-                                        zeroPoints: type == .int8 && asymmetric ? z.baseAddress! : nil)
-              qValues.withUnsafeMutableBufferPointer { qv in
-                qScales.withUnsafeMutableBufferPointer { qs in
-                    let scratch = ActivationScratch(values: qv.baseAddress!, scales: qs.baseAddress!, capacity: qv.count)
+        // Copied by hand rather than through withUnsafeBytes: a typed-throws closure around
+        // Q8Repacking.pack crashes the Swift 6.3 compiler.
+        let w = UnsafeMutableRawPointer.allocate(byteCount: max(weights.count, 1), alignment: 64)
+        defer { w.deallocate() }
+        w.copyMemory(from: weights, byteCount: weights.count)
+        let s = UnsafeMutablePointer<Float>.allocate(capacity: rows)
+        defer { s.deallocate() }
+        s.initialize(from: scales, count: rows)
+        let z = UnsafeMutablePointer<Int8>.allocate(capacity: rows)
+        defer { z.deallocate() }
+        z.initialize(from: zeroPoints, count: rows)
+        var matrix = WeightMatrix(name: "w", type: type, rows: rows, cols: cols, data: w,
+                                  rowScales: type == .int8 ? UnsafePointer(s) : nil,
+                                  zeroPoints: type == .int8 && asymmetric ? UnsafePointer(z) : nil)
+        let packed = repacked ? try Q8Repacking.pack(matrix) : nil
+        defer { if let packed { aglm_free(packed) } }
+        matrix.packed = packed.map { UnsafeRawPointer($0) }
+        qValues.withUnsafeMutableBufferPointer { qv in
+            qScales.withUnsafeMutableBufferPointer { qs in
+                qSums.withUnsafeMutableBufferPointer { sums in
+                    let scratch = ActivationScratch(values: qv.baseAddress!, scales: qs.baseAddress!, sums: sums.baseAddress!,
+                                                    capacity: qv.count)
                     out.withUnsafeMutableBufferPointer { o in
                         kernels.matmul(matrix, x: x, xStride: cols, tokens: tokens, out: o.baseAddress!, outStride: rows, scratch: scratch)
                     }
                 }
-              }
             }
-          }
         }
         return out
     }
@@ -129,6 +143,23 @@ import Testing
         #expect(abs(Double(value) - exact) <= bound + 1e-4, "|Δ| = \(abs(Double(value) - exact)), bound \(bound)")
     }
 
+    /// The x86 VNNI kernels on the repacked layout: full 16-row groups, tail rows left in
+    /// the file layout, token counts below, at and above the kernel's 8-token tile.
+    @Test func repackedQ8KernelsEqualReferenceBitForBit() throws {
+        try #require(Q8Repacking.isAvailable, "this CPU has no AVX-512 VNNI: the repacked kernels never run here")
+        let shapes: [(rows: Int, cols: Int, tokens: Int)] = [(16, 32, 1), (37, 96, 3), (48, 160, 8), (33, 2048, 9), (80, 256, 17)]
+        for (i, s) in shapes.enumerated() {
+            let seed = UInt64(0x51ED_2701 + i * 104_729)
+            let reference = try Self.matmul(.q8_0, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .reference, threads: 1, seed: seed)
+            for threads in [1, 2, 3] {
+                let fast = try Self.matmul(.q8_0, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .emulation,
+                                           threads: threads, seed: seed, repacked: true)
+                #expect(reference.map(\.bitPattern) == fast.map(\.bitPattern), "\(s), \(threads) threads")
+            }
+            #expect(!reference.contains { $0.isNaN })
+        }
+    }
+
     @Test(arguments: [(TensorType.f32, false), (.q8_0, false), (.int8, false), (.int8, true)])
     func resultsDoNotDependOnThreadCount(type: TensorType, asymmetric: Bool) throws {
         let one = try Self.matmul(type, rows: 37, cols: 96, tokens: 3, backend: .emulation, threads: 1, seed: 5, asymmetric: asymmetric)
@@ -136,6 +167,23 @@ import Testing
             let many = try Self.matmul(type, rows: 37, cols: 96, tokens: 3, backend: .emulation, threads: threads, seed: 5,
                                        asymmetric: asymmetric)
             #expect(one.map(\.bitPattern) == many.map(\.bitPattern), "\(threads) threads")
+        }
+    }
+
+    /// The vectorized SwiGLU against the scalar loop on values across exp's whole range,
+    /// its cut-offs (88.8, −104), both zeros, infinities and NaN, with a ragged tail.
+    @Test func vectorizedSwiGLUEqualsScalarBitForBit() {
+        var rng = Random(state: 99)
+        var gate: [Float] = [0, -0, 88.8, -88.8, 104, -104, 88.79, -103.99, 1e-30, -1e-30, .infinity, -.infinity, .nan, 0.5, -0.5]
+        for scale: Float in [1, 10, 120] { for _ in 0..<400 { gate.append(rng.float(scale)) } }
+        gate.append(contentsOf: [3, -7, 11])  // count not a multiple of 8
+        let up = gate.indices.map { _ in rng.float(2) }
+        var scalar = [Float](repeating: 0, count: gate.count)
+        var vector = [Float](repeating: 0, count: gate.count)
+        Ops.swiGLU(gate: gate, up: up, count: gate.count, out: &scalar)
+        Ops.swiGLU(gate: gate, up: up, count: gate.count, out: &vector, vectorized: true)
+        for i in gate.indices where scalar[i].bitPattern != vector[i].bitPattern && !(scalar[i].isNaN && vector[i].isNaN) {
+            Issue.record("gate \(gate[i]): scalar \(scalar[i]) vector \(vector[i])")
         }
     }
 

@@ -27,4 +27,15 @@ public enum ActivationQuantization {
             b += 1
         }
     }
+
+    /// sums[b] = Σ values[32b ..< 32b+32], exact: the repacked VNNI kernels store weights
+    /// offset by +128 and take 128 · sums[b] back off each block's integer dot product.
+    @inline(__always)
+    public static func blockSums(_ values: UnsafePointer<Int8>, count: Int, sums: UnsafeMutablePointer<Int32>) {
+        for b in 0..<(count / blockSize) {
+            var sum: Int32 = 0
+            for j in 0..<blockSize { sum &+= Int32(values[b * blockSize + j]) }
+            sums[b] = sum
+        }
+    }
 }

@@ -41,6 +41,19 @@ public final class MappedFile {
         isMapped = false
     }
 
+    /// Gives back the resident pages that lie wholly inside [start, start + count) when this
+    /// is a file mapping (a heap copy is left alone: dropping its pages would zero them).
+    /// Used once weights have been repacked elsewhere, so RSS does not hold both copies;
+    /// a later read of the range faults the file's bytes in again.
+    public func releasePages(from start: UnsafeRawPointer, count: Int) {
+        guard isMapped, count > 0 else { return }
+        let page = Int(aglm_page_size())
+        let first = (Int(bitPattern: start) + page - 1) / page * page
+        let last = (Int(bitPattern: start) + count) / page * page
+        guard last > first else { return }
+        _ = aglm_madvise_dontneed(UnsafeRawPointer(bitPattern: first)!, last - first)
+    }
+
     deinit {
         if isMapped { _ = aglm_munmap(base, count) } else { aglm_free(UnsafeMutableRawPointer(mutating: base)) }
     }

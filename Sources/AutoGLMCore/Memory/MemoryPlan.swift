@@ -163,6 +163,7 @@ public struct MemoryPlan: Equatable {
         try add("attention scores", "[\(limits.threads) threads × \(limits.maxContext)] f32", try product(limits.threads, limits.maxContext), 4)
         try add("quantized activations", "[\(r) × \(widestInput)] i8", try product(rows, widestInput), 1)
         try add("activation scales", "[\(r) × \(widestInput / 32 + 1)] f32", try product(rows, widestInput / 32 + 1), 4)
+        try add("activation block sums", "[\(r) × \(widestInput / 32 + 1)] i32", try product(rows, widestInput / 32 + 1), 4)
         try add("logits", "[\(limits.maxBatch) × \(c.vocabularySize)] f32", try product(limits.maxBatch, c.vocabularySize), 4)
         try add("KV pages", "\(limits.poolPages) pages × [\(c.layerCount) layers × K|V × \(KVPageLayout.tokensPerPage) tokens × \(c.kvDim)] \(limits.kvType.name)",
                 try product(limits.poolPages, layout.pageBytes), 1)

@@ -1,3 +1,5 @@
+import CAutoGLMSys
+
 /// A loaded model: its config and weights, pointing into the read-only mapping of the
 /// GGUF file, which it keeps alive.
 public final class Model {
@@ -5,8 +7,12 @@ public final class Model {
     public let config: ModelConfig
     public let tokenEmbedding: WeightMatrix   // [vocab × d_model]
     public let outputNorm: UnsafePointer<Float>
-    public let output: WeightMatrix           // [vocab × d_model]; the embedding when tied
-    public let layers: [LayerWeights]
+    public private(set) var output: WeightMatrix  // [vocab × d_model]; the embedding when tied
+    public private(set) var layers: [LayerWeights]
+    /// Repacked copies of the Q8_0 matrices (see `packForFastKernels`), freed with the model.
+    private var packedBuffers: [UnsafeMutableRawPointer] = []
+    /// Bytes held by those copies (anonymous memory; the file pages they replace are released).
+    public private(set) var packedBytes = 0
     /// RoPE inverse frequencies θ_i = base^(−2i/n_rot) / factor_i, for i < n_rot/2.
     public let ropeInverseFrequencies: [Double]
 
@@ -60,6 +66,37 @@ public final class Model {
             inv.append(f / c.ropeLinearScale)
         }
         ropeInverseFrequencies = inv
+    }
+
+    deinit {
+        for buffer in packedBuffers { aglm_free(buffer) }
+    }
+
+    /// Repacks every Q8_0 matrix the matmuls read into the x86 VNNI kernels' layout
+    /// (Q8Repacking) and releases the file pages it was read from, so resident memory holds
+    /// one copy. Done once, at start-up, by InferenceState for the emulation backend on a
+    /// machine with the kernels; the file layout (`data`) stays valid for the reference
+    /// backend, the embedding lookup of tied models and the tail rows.
+    public func packForFastKernels() throws(CoreError) {
+        guard packedBuffers.isEmpty, Q8Repacking.isAvailable else { return }
+        func pack(_ w: inout WeightMatrix) throws(CoreError) {
+            guard w.packed == nil, let buffer = try Q8Repacking.pack(w) else { return }
+            packedBuffers.append(buffer)
+            let bytes = Q8Repacking.packedBytes(w)
+            packedBytes += bytes
+            w.packed = UnsafeRawPointer(buffer)
+            gguf.file.releasePages(from: w.data, count: bytes)
+        }
+        try pack(&output)
+        for i in 0..<layers.count {
+            try pack(&layers[i].wq)
+            try pack(&layers[i].wk)
+            try pack(&layers[i].wv)
+            try pack(&layers[i].wo)
+            if layers[i].wGate != nil { try pack(&layers[i].wGate!) }
+            try pack(&layers[i].wUp)
+            try pack(&layers[i].wDown)
+        }
     }
 
     /// Bytes of weights the forward pass reads (mapped, not copied).

@@ -1,20 +1,20 @@
 /// One transformer block's weights. Optional members are what some families lack.
 public struct LayerWeights {
     public let attentionNorm: UnsafePointer<Float>
-    public let wq: WeightMatrix
-    public let wk: WeightMatrix
-    public let wv: WeightMatrix
+    public var wq: WeightMatrix
+    public var wk: WeightMatrix
+    public var wv: WeightMatrix
     public let bq: UnsafePointer<Float>?
     public let bk: UnsafePointer<Float>?
     public let bv: UnsafePointer<Float>?
-    public let wo: WeightMatrix
+    public var wo: WeightMatrix
     /// GLM-4: norm of the attention output before the residual add.
     public let postAttentionNorm: UnsafePointer<Float>?
     public let ffnNorm: UnsafePointer<Float>
     /// nil when gate and up are fused into `wUp` (GLM: rows [gate; up]).
-    public let wGate: WeightMatrix?
-    public let wUp: WeightMatrix
-    public let wDown: WeightMatrix
+    public var wGate: WeightMatrix?
+    public var wUp: WeightMatrix
+    public var wDown: WeightMatrix
     /// GLM-4: norm of the MLP output before the residual add.
     public let postFfnNorm: UnsafePointer<Float>?
 }

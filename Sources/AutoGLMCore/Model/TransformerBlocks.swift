@@ -46,10 +46,12 @@ extension InferenceState {
         }
     }
 
-    /// out[t] = W · in[t] (+ bias) for t < T.
+    /// out[t] = W · in[t] (+ bias) for t < T. `inputUnchanged`: `input` is what the previous
+    /// linear read, untouched since (its quantized form is reused).
     func linear(_ w: WeightMatrix, bias: UnsafePointer<Float>? = nil, input: UnsafePointer<Float>, inputWidth: Int,
-                output: UnsafeMutablePointer<Float>, outputWidth: Int, tokens: Int) {
-        kernels.matmul(w, x: input, xStride: inputWidth, tokens: tokens, out: output, outStride: outputWidth, scratch: scratch)
+                output: UnsafeMutablePointer<Float>, outputWidth: Int, tokens: Int, inputUnchanged: Bool = false) {
+        kernels.matmul(w, x: input, xStride: inputWidth, tokens: tokens, out: output, outStride: outputWidth, scratch: scratch,
+                       inputUnchanged: inputUnchanged)
         if let bias {
             for t in 0..<tokens { Ops.add(output + t * outputWidth, bias, count: w.rows) }
         }
@@ -65,9 +67,10 @@ extension InferenceState {
         let rowWidth = max(d, c.qDim)
         let tokens = batch.rowCount
         linear(w.wq, bias: w.bq, input: xb, inputWidth: rowWidth, output: q, outputWidth: c.qDim, tokens: tokens)
-        linear(w.wk, bias: w.bk, input: xb, inputWidth: rowWidth, output: k, outputWidth: c.kvDim, tokens: tokens)
-        linear(w.wv, bias: w.bv, input: xb, inputWidth: rowWidth, output: v, outputWidth: c.kvDim, tokens: tokens)
+        linear(w.wk, bias: w.bk, input: xb, inputWidth: rowWidth, output: k, outputWidth: c.kvDim, tokens: tokens, inputUnchanged: true)
+        linear(w.wv, bias: w.bv, input: xb, inputWidth: rowWidth, output: v, outputWidth: c.kvDim, tokens: tokens, inputUnchanged: true)
 
+        let ropeStarted = profile.begin()
         for segment in 0..<batch.segmentCount {
             let table = kvPool.pageTable(batch.segmentSequences[segment])
             let first = batch.segmentFirstRows[segment]
@@ -81,10 +84,13 @@ extension InferenceState {
                 KVRowCodec.store(v + t * c.kvDim, page: page, layout: kvPool.layout, layer: layer, value: true, slot: slot)
             }
         }
+        profile.end(.rope, since: ropeStarted)
 
         attention.layer = layer
         attention.taskCount = min(kernels.pool.threadCount, batch.segmentCount * c.headCount)
+        let attentionStarted = profile.begin()
         kernels.pool.run(attention.taskCount, attention)
+        profile.end(.attention, since: attentionStarted)
         linear(w.wo, input: attentionOut, inputWidth: c.qDim, output: xb, outputWidth: rowWidth, tokens: tokens)
     }
 
@@ -97,12 +103,13 @@ extension InferenceState {
         let ffn = c.feedForwardLength
         if let gate = w.wGate {
             linear(gate, input: xb, inputWidth: rowWidth, output: hb, outputWidth: 2 * ffn, tokens: tokens)
-            linear(w.wUp, input: xb, inputWidth: rowWidth, output: hb + ffn, outputWidth: 2 * ffn, tokens: tokens)
+            linear(w.wUp, input: xb, inputWidth: rowWidth, output: hb + ffn, outputWidth: 2 * ffn, tokens: tokens, inputUnchanged: true)
         } else {
             linear(w.wUp, input: xb, inputWidth: rowWidth, output: hb, outputWidth: 2 * ffn, tokens: tokens)
         }
         for t in 0..<tokens {
-            Ops.swiGLU(gate: hb + t * 2 * ffn, up: hb + t * 2 * ffn + ffn, count: ffn, out: hb2 + t * ffn)
+            Ops.swiGLU(gate: hb + t * 2 * ffn, up: hb + t * 2 * ffn + ffn, count: ffn, out: hb2 + t * ffn,
+                       vectorized: kernels.backend != .reference)
         }
         linear(w.wDown, input: hb2, inputWidth: ffn, output: xb, outputWidth: rowWidth, tokens: tokens)
     }
@@ -110,6 +117,8 @@ extension InferenceState {
     /// xb[t] = RMSNorm(source[t]) · weight for t < T.
     func normRows(_ source: UnsafePointer<Float>, sourceWidth: Int, weight: UnsafePointer<Float>, tokens: Int,
                   into target: UnsafeMutablePointer<Float>, targetWidth: Int) {
+        let started = profile.begin()
+        defer { profile.end(.norms, since: started) }
         for t in 0..<tokens {
             Ops.rmsNorm(source + t * sourceWidth, weight: weight, count: config.embeddingLength, eps: config.rmsEps,
                         out: target + t * targetWidth)
@@ -123,12 +132,14 @@ extension InferenceState {
         let c = config
         let d = c.embeddingLength
         let rowWidth = max(d, c.qDim)
+        let started = profile.begin()
         var n = 0
         for s in 0..<batch.segmentCount where batch.segmentLogitsRows[s] >= 0 {
             let last = batch.segmentFirstRows[s] + batch.segmentRowCounts[s] - 1
             Ops.rmsNorm(x + last * d, weight: model.outputNorm, count: d, eps: c.rmsEps, out: xb + n * rowWidth)
             n += 1
         }
+        profile.end(.norms, since: started)
         linear(model.output, input: xb, inputWidth: rowWidth, output: logits + batch.firstLogitsRow * c.vocabularySize,
                outputWidth: c.vocabularySize, tokens: n)
     }

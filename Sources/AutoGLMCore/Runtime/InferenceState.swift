@@ -6,6 +6,8 @@ public final class InferenceState {
     public let plan: MemoryPlan
     public let arena: Arena
     public let kernels: LinearKernels
+    /// Time per op kind, off unless a caller (autoglm bench --profile) enables it.
+    public let profile: OpProfile
 
     // Activations, each [rows × width] row-major (widths in the plan).
     let x: UnsafeMutablePointer<Float>
@@ -28,11 +30,14 @@ public final class InferenceState {
 
     public init(model: Model, limits: RuntimeLimits, backend: Backend) throws(CoreError) {
         self.model = model
+        if backend == .emulation { try model.packForFastKernels() }
         let plan = try MemoryPlan(config: model.config, weightsBytes: model.weightsBytes, limits: limits)
         self.plan = plan
         let arena = try Arena(plan: plan)
         self.arena = arena
-        kernels = LinearKernels(backend: backend, pool: try ThreadPool(threads: limits.threads))
+        let profile = OpProfile()
+        self.profile = profile
+        kernels = LinearKernels(backend: backend, pool: try ThreadPool(threads: limits.threads), profile: profile)
         x = arena.floats("residual x")
         xb = arena.floats("normed xb")
         postNormOut = arena.floats("post-norm out")
@@ -48,6 +53,7 @@ public final class InferenceState {
         let quantEntry = plan.entry("quantized activations")
         scratch = ActivationScratch(values: arena.raw("quantized activations").assumingMemoryBound(to: Int8.self),
                                     scales: arena.floats("activation scales"),
+                                    sums: arena.raw("activation block sums").assumingMemoryBound(to: Int32.self),
                                     capacity: quantEntry.bytes)
         kvPool = KVPagePool(layout: plan.kvPageLayout, pageCount: limits.poolPages, sequenceCapacity: limits.sequenceSlots,
                             maxContext: limits.maxContext, storage: arena.raw("KV pages"),

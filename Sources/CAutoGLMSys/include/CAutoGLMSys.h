@@ -43,6 +43,14 @@ static inline int32_t aglm_munmap(const void *p, size_t length) {
     return munmap((void *)p, length) == 0 ? 0 : -errno;
 }
 
+/// Drops the resident pages of [p, p + length) (page-aligned) of a private file
+/// mapping; the next read faults them in from the file again. Returns 0 or -errno.
+static inline int32_t aglm_madvise_dontneed(const void *p, size_t length) {
+    return madvise((void *)p, length, MADV_DONTNEED) == 0 ? 0 : -errno;
+}
+
+static inline int64_t aglm_page_size(void) { return (int64_t)sysconf(_SC_PAGESIZE); }
+
 static inline int32_t aglm_close(int32_t fd) { return close(fd) == 0 ? 0 : -errno; }
 
 static inline int32_t aglm_errno(void) { return errno; }

@@ -1,0 +1,39 @@
+// Hand-vectorised integer kernels for x86 (AVX-512 VNNI), chosen at run time by CPU
+// detection. They compute exactly ReferenceDot's arithmetic — an exact int32 sum per
+// 32-block, then acc += (float)sum * (d_w * d_x) block by block in order — so their
+// results are bit-identical to the Swift kernels that aarch64 (NEON/SDOT) runs. On other
+// architectures every entry point reports "unavailable" and the Swift kernels run.
+#ifndef CAUTOGLMKERNELS_H
+#define CAUTOGLMKERNELS_H
+
+#include <stdint.h>
+
+/// Rows per interleaved group of the repacked Q8_0 layout (one AVX-512 lane per row).
+#define AGLM_Q8_GROUP_ROWS 16
+/// Bytes of one repacked block: 16 f16 row scales, then 16 rows × 32 int8 (+128 offset).
+#define AGLM_Q8_PACKED_BLOCK_BYTES (AGLM_Q8_GROUP_ROWS * 34)
+
+/// 1 when this CPU (and OS) runs the AVX-512 VNNI kernels below, else 0.
+int32_t aglm_q8_fast_kernels_available(void);
+
+/// Repacks 16 consecutive Q8_0 rows of `cols` columns (cols % 32 == 0; `src` row-major,
+/// 34-byte blocks) into the interleaved group layout at `dst` (16 × cols/32 × 34 bytes):
+/// per block, the 16 rows' f16 scales, then for each 4-column quad the 16 rows' 4 values,
+/// each stored as value + 128 (an unsigned byte, VNNI's first operand).
+void aglm_q8_repack_group(const void *src, void *dst, int64_t cols);
+
+/// out[t * out_stride + g * 16 + r] = dot(row g*16+r, token t) for groups g in
+/// [group_begin, group_end) and t < tokens. `packed` is the repacked matrix (group g at
+/// g × 16 × cols/32 × 34 bytes); xq/xd are the quantized activations (token t at
+/// xq + t*cols, xd + t*cols/32), xsum their per-block sums (token t at xsum + t*cols/32).
+void aglm_q8_packed_matmul(const void *packed, int64_t cols, int64_t group_begin, int64_t group_end,
+                           const int8_t *xq, const float *xd, const int32_t *xsum, int64_t tokens,
+                           float *out, int64_t out_stride);
+
+/// out[i] = silu(gate[i]) · up[i] for i < count, exactly as Ops.swiGLU with
+/// DeterministicMath.silu computes it (e^x in Double through the same range reduction and
+/// degree-13 Horner polynomial, rounded once to Float), 8 lanes at a time. Returns 1 when
+/// it ran, 0 when this CPU lacks AVX-512 (the caller then runs the Swift loop).
+int32_t aglm_swiglu(const float *gate, const float *up, int64_t count, float *out);
+
+#endif
