@@ -674,7 +674,26 @@ def standalone_tests(binary):
         finally:
             assert d.stop() == 0
 
+    def hugging_face_folder_and_loopback_tcp():
+        folder = os.path.join(ROOT, "Tests/Fixtures/hf/qwen2")
+        d = Daemon(binary, "--model", folder, "--tcp-port", "0").wait_ready()
+        try:
+            status, models = d.request("GET", "/v1/models")
+            assert status == 200 and models["data"][0]["id"] == "qwen2" and models["data"][0]["chat_template"] == "chatml", models
+            status, body = d.request("POST", CHAT, chat_body(max_tokens=3))
+            assert status == 200 and body["usage"]["completion_tokens"] >= 1, body
+            m = re.search(r"tcp=127\.0\.0\.1:(\d+)", d.output())
+            assert m, d.output()
+            conn = http.client.HTTPConnection("127.0.0.1", int(m.group(1)), timeout=30)
+            conn.request("GET", "/health")
+            assert conn.getresponse().status == 200
+            conn.close()
+        finally:
+            assert d.stop() == 0
+        assert not [f for f in os.listdir(tempfile.gettempdir()) if f.startswith(f"autoglmd-{d.proc.pid}-")], "converted GGUF left behind"
+
     for name, fn in [("single engine: logprobs, priority order, deadlines", single_engine_logprobs_priorities_deadlines),
+                     ("Hugging Face folder as the model; loopback TCP", hugging_face_folder_and_loopback_tcp),
                      ("socket mode, stale socket, config + flags", socket_mode_stale_socket_and_config),
                      ("peer credentials (SO_PEERCRED)", peer_credentials_are_checked),
                      ("SIGTERM drain + sd_notify", sigterm_drains_and_systemd_hears_it),

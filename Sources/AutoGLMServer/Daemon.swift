@@ -92,7 +92,7 @@ public struct DaemonModel {
 
     public static func load(_ config: DaemonConfig) throws -> DaemonModel {
         let path = try config.model ?? BundledModels.defaultModelPath()
-        let model = try coreCall { () throws(CoreError) in try Model(path: path) }
+        let model = try loadWeights(path)
         let tokenizer = try coreCall { () throws(CoreError) in try Tokenizer(gguf: model.gguf) }
         let template: ChatTemplate
         if let name = config.chatTemplate {
@@ -122,6 +122,19 @@ public struct DaemonModel {
         }
         return DaemonModel(path: path, model: model, tokenizer: tokenizer, template: template, limits: limits,
                            backend: backend, plan: plan)
+    }
+
+    /// A GGUF file, or a Hugging Face folder (config.json, tokenizer.json, safetensors)
+    /// converted as llama.cpp's converter would into a temporary F32 GGUF that is mapped
+    /// and then unlinked (the mapping keeps its pages; nothing is left behind).
+    static func loadWeights(_ path: String) throws -> Model {
+        guard HFConverter.isModelFolder(path) else {
+            return try coreCall { () throws(CoreError) in try Model(path: path) }
+        }
+        let converted = NSTemporaryDirectory() + "autoglmd-\(getpid())-\(UUID().uuidString).gguf"
+        defer { unlink(converted) }
+        _ = try HFConverter(folder: path).writeGGUF(to: converted)
+        return try coreCall { () throws(CoreError) in try Model(path: converted) }
     }
 
     static func coreCall<T>(_ body: () throws(CoreError) -> T) throws -> T {
