@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Tiny Hugging Face folders (config.json, tokenizer.json, tokenizer_config.json,
-*.safetensors) for the llama, qwen2 and glm4 fixtures, for the tests of `autoglm
+*.safetensors) for the llama, qwen2, glm and glm4 fixtures, for the tests of `autoglm
 quantize --model HF_DIR`.
 
 They hold exactly the weights and tokenizers of Tests/Fixtures/models/<family>-f32.gguf:
@@ -10,7 +10,7 @@ refuses to write anything unless the converter's output has the same tensors (by
 and metadata as the committed GGUF fixture. The llama folder is saved in two shards
 with model.safetensors.index.json, so the sharded layout is covered too.
 
-    python3 tools/make_hf_fixtures.py [--out Tests/Fixtures/hf]
+    python3 tools/make_hf_fixtures.py [--out Tests/Fixtures/hf] [--only FAMILY ...]
 
 Needs torch, transformers, tokenizers and the llama-cpp-python sdist (see
 tools/llama_cpp_converter.py). Takes about a minute.
@@ -28,7 +28,7 @@ import make_fixtures as mf  # noqa: E402
 import llama_cpp_converter  # noqa: E402
 
 # family -> seed chosen by make_fixtures.py (Tests/Fixtures/README.md, "seed" column)
-SEEDS = {"llama": 1083, "qwen2": 2195, "glm4": 4144}
+SEEDS = {"llama": 1083, "qwen2": 2195, "glm": 3075, "glm4": 4144}
 # save_pretrained's shard limit for the llama folder: small enough for two shards
 LLAMA_SHARD = "400KB"
 
@@ -58,6 +58,7 @@ def same_gguf(gguf, made: Path, committed: Path) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=mf.FIXTURES / "hf")
+    ap.add_argument("--only", nargs="*", help="families to build (default: all)")
     args = ap.parse_args()
     import torch
     torch.use_deterministic_algorithms(True)
@@ -67,6 +68,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="autoglm-hf-fixtures-"))
     toks = {}
     for family, seed in SEEDS.items():
+        if args.only and family not in args.only:
+            continue
         spec = mf.FAMILIES[family]
         tname = spec["tokenizer"]
         if tname not in toks:
@@ -81,6 +84,11 @@ def main() -> None:
         for f in ("tokenizer.json", "tokenizer_config.json"):
             shutil.copy(tok_dir / f, hf_dir / f)
         (hf_dir / "generation_config.json").unlink(missing_ok=True)
+        if family == "glm":
+            # as make_fixtures.py: the chatglm converter takes context_length from seq_length
+            cj = mf.json.loads((hf_dir / "config.json").read_text())
+            cj["seq_length"] = mf.MAX_POS
+            (hf_dir / "config.json").write_text(mf.json.dumps(cj, indent=2))
         out = work / f"{family}-f32.gguf"
         mf.convert(lcp, hf_dir, "f32", out, mf.BPE_TOKENIZERS[tname]["pre"], f"autoglm-fixture-{family}")
         (hf_dir / "convert-f32.log").unlink()

@@ -13,7 +13,7 @@ struct Quantize: ParsableCommand {
             llama.cpp lists such files but cannot run them. \
             Input tensors of any supported type are dequantized first. general.file_type is set to \
             llama.cpp's value for the type. --model may also be a Hugging Face folder (config.json, \
-            tokenizer.json, *.safetensors) of a LlamaForCausalLM, Qwen2ForCausalLM or Glm4ForCausalLM: \
+            tokenizer.json, *.safetensors) of a LlamaForCausalLM, Qwen2ForCausalLM, GlmForCausalLM or Glm4ForCausalLM: \
             it is converted as llama.cpp's convert_hf_to_gguf.py would (docs/huggingface.md), through an \
             F32 GGUF beside OUT when --type is not f32.
             """)

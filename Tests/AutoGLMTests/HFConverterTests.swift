@@ -9,7 +9,7 @@ import Testing
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures")
     static func path(_ relative: String) -> String { fixtures.appendingPathComponent(relative).path }
-    static let families = ["llama", "qwen2", "glm4"]
+    static let families = ["llama", "qwen2", "glm", "glm4"]
 
     /// Keys whose values depend on how the converter was called, not on the model.
     static let ignoredKeys: Set<String> = ["general.name", "general.size_label"]
@@ -59,6 +59,24 @@ import Testing
             hashes.append(h)
         }
         #expect(hashes[0] == hashes[1])
+    }
+
+    /// What `quantize --model HF_DIR --type q8_0` does: the converted file quantized gives
+    /// llama.cpp's q8_0 file of the same folder (tensor bytes and metadata).
+    @Test(arguments: families)
+    func quantizedFromTheFolderEqualsLlamaCppQ8_0(family: String) throws {
+        let (converted, file) = try convert(family)
+        _ = file
+        let out = TemporaryFile("\(family)-hf-q8_0.gguf")
+        try GGUFQuantizer.quantize(input: converted, outputPath: out.path, type: .q8_0, keep: []) { _ in }
+        let made = try GGUFFile(path: out.path)
+        let reference = try GGUFFile(path: Self.path("models/\(family)-q8_0.gguf"))
+        for t in reference.tensors {
+            let m = try #require(made.tensor(named: t.name))
+            #expect(m.type == t.type && Array(made.bytes(for: m)) == Array(reference.bytes(for: t)), "\(family) \(t.name)")
+        }
+        #expect(made.metadataEntries.filter { !Self.ignoredKeys.contains($0.key) }
+                == reference.metadataEntries.filter { !Self.ignoredKeys.contains($0.key) })
     }
 
     /// HF Llama rotates halves of each head, llama.cpp adjacent pairs: rows (h, j·n/2 + i) → (h, 2i + j).

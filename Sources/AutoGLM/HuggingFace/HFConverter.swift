@@ -110,8 +110,10 @@ public struct HFConverter {
                 wanted += [
                     (h + "post_self_attn_layernorm.weight", g + "post_attention_norm.weight", [d], true),
                     (h + "post_mlp_layernorm.weight", g + "post_ffw_norm.weight", [d], true),
-                    (h + "mlp.gate_up_proj.weight", g + "ffn_up.weight", [2 * ffn, d], true),
                 ]
+            }
+            if c.family.isGLM {
+                wanted.append((h + "mlp.gate_up_proj.weight", g + "ffn_up.weight", [2 * ffn, d], true))
             } else {
                 wanted += [
                     (h + "mlp.gate_proj.weight", g + "ffn_gate.weight", [ffn, d], true),
@@ -148,8 +150,11 @@ public struct HFConverter {
     @discardableResult
     public func writeGGUF(to outputPath: String, name: String? = nil,
                           progress: (Int, Int, String, Int) -> Void = { _, _, _, _ in }) throws -> Int {
-        let metadata = config.metadata(name: name ?? folder.lastPathComponent)
-            + tokenizer.metadata(pre: config.family.preTokenizer)
+        // A key written twice keeps its first place and its last value, as in gguf-py's writer.
+        var metadata: [GGUFMetadataEntry] = []
+        for e in config.metadata(name: name ?? folder.lastPathComponent) + tokenizer.metadata(pre: config.family.preTokenizer) {
+            if let i = metadata.firstIndex(where: { $0.key == e.key }) { metadata[i] = e } else { metadata.append(e) }
+        }
         let descriptors = plan.map { GGUFTensorDescriptor(name: $0.name, shape: $0.shape, type: .f32) }
         let writer: GGUFWriter
         do { writer = try GGUFWriter(path: outputPath, metadata: metadata, tensors: descriptors) } catch { throw HFError.core(error) }

@@ -39,7 +39,7 @@ public enum HFError: Error, Equatable, CustomStringConvertible {
         case .unexpectedTensor(let n): return "tensor '\(n)' has no GGUF counterpart for this architecture"
         case .wrongShape(let t, let e, let f): return "tensor '\(t)' has shape \(f), expected \(e)"
         case .unsupportedArchitecture(let a):
-            return "unsupported architecture '\(a)' (supported: LlamaForCausalLM, Qwen2ForCausalLM, Glm4ForCausalLM)"
+            return "unsupported architecture '\(a)' (supported: LlamaForCausalLM, Qwen2ForCausalLM, GlmForCausalLM, Glm4ForCausalLM)"
         case .missingConfigKey(let k): return "config.json: missing '\(k)'"
         case .invalidConfigValue(let k, let v, let r): return "config.json: '\(k)' = \(v): \(r)"
         case .unsupportedTokenizer(let r): return "tokenizer.json: \(r)"

@@ -6,15 +6,20 @@ import Foundation
 public enum HFFamily: String, CaseIterable {
     case llama = "LlamaForCausalLM"
     case qwen2 = "Qwen2ForCausalLM"
+    case glm = "GlmForCausalLM"
     case glm4 = "Glm4ForCausalLM"
 
     public var ggufArchitecture: String {
         switch self {
         case .llama: return "llama"
         case .qwen2: return "qwen2"
+        case .glm: return "chatglm"
         case .glm4: return "glm4"
         }
     }
+
+    /// GLM and GLM-4: fused gate_up, partial RoPE, QKV bias, and the GLM special tokens.
+    var isGLM: Bool { self == .glm || self == .glm4 }
 
     /// llama.cpp identifies the pre-tokenizer by hashing a tokenization; a converter
     /// without llama.cpp's table of hashes names it by family instead (README: the
@@ -23,7 +28,7 @@ public enum HFFamily: String, CaseIterable {
         switch self {
         case .llama: return "llama-bpe"
         case .qwen2: return "qwen2"
-        case .glm4: return "glm4"
+        case .glm, .glm4: return "glm4"
         }
     }
 }
@@ -41,6 +46,8 @@ public struct HFModelConfig {
     /// config.json's head_dim when given (GGUF key/value lengths are written only then).
     public let explicitHeadDim: Int?
     public let contextLength: Int
+    /// GLM's context as llama.cpp's chatglm converter reads it (seq_length), when given.
+    public let sequenceLength: Int?
     public let vocabSize: Int?
     public let rmsEps: Double
     public let ropeTheta: Double
@@ -79,6 +86,7 @@ public struct HFModelConfig {
         kvHeadCount = c["num_key_value_heads"] == nil ? headCount : try int("num_key_value_heads")
         explicitHeadDim = c["head_dim"] == nil || c["head_dim"] is NSNull ? nil : try int("head_dim")
         contextLength = try int("max_position_embeddings")
+        sequenceLength = c["seq_length"] == nil ? nil : try int("seq_length")
         vocabSize = c["vocab_size"] == nil ? nil : try int("vocab_size")
         guard let eps = c["rms_norm_eps"] as? Double, eps > 0 else {
             throw HFError.invalidConfigValue(key: "rms_norm_eps", value: "\(c["rms_norm_eps"] ?? "absent")", reason: "not a positive number")
@@ -92,7 +100,7 @@ public struct HFModelConfig {
         // level (rope_theta, partial_rotary_factor) and in rope_scaling.
         let rope = (c["rope_parameters"] as? [String: Any]) ?? (c["rope_scaling"] as? [String: Any]) ?? [:]
         ropeTheta = (rope["rope_theta"] as? Double) ?? (c["rope_theta"] as? Double) ?? Self.defaultRopeTheta
-        let defaultPartial = family == .glm4 ? 0.5 : 1.0
+        let defaultPartial = family.isGLM ? 0.5 : 1.0
         partialRotaryFactor = (rope["partial_rotary_factor"] as? Double) ?? (c["partial_rotary_factor"] as? Double) ?? defaultPartial
         let ropeType = ((rope["rope_type"] ?? rope["type"]) as? String)?.lowercased() ?? "default"
         switch ropeType {
@@ -111,6 +119,9 @@ public struct HFModelConfig {
         }
     }
 
+    /// Rotated dimensions per head.
+    public var ropeDimensions: Int { Int(Double(headDim) * partialRotaryFactor) }
+
     /// The GGUF model metadata in the order llama.cpp's converter writes it.
     public func metadata(name: String) -> [GGUFMetadataEntry] {
         let a = family.ggufArchitecture
@@ -119,7 +130,25 @@ public struct HFModelConfig {
             GGUFMetadataEntry(key: key, type: .float32, value: .float(Double(Float(v))))
         }
         func str(_ key: String, _ v: String) -> GGUFMetadataEntry { GGUFMetadataEntry(key: key, type: .string, value: .string(v)) }
-        var m = [str("general.architecture", a), str("general.type", "model"), str("general.name", name),
+        let general = [str("general.architecture", a), str("general.type", "model"), str("general.name", name)]
+        if family == .glm {
+            // llama.cpp's chatglm converter: its own order, add_bos_token false here (the
+            // tokenizer's post-processor may overwrite the value later, in place), no
+            // key/value lengths. Two of its choices are not followed: it writes the hidden
+            // size as context length when config.json has no seq_length, and rope base
+            // 10000 × rope_ratio whatever rope_theta says; we use max_position_embeddings
+            // and rope_theta, which is what transformers runs (docs/huggingface.md).
+            return general + [u32("\(a).context_length", sequenceLength ?? contextLength),
+                              u32("\(a).embedding_length", hiddenSize), u32("\(a).feed_forward_length", intermediateSize),
+                              u32("\(a).block_count", layerCount), u32("\(a).attention.head_count", headCount),
+                              u32("\(a).attention.head_count_kv", kvHeadCount),
+                              f32("\(a).attention.layer_norm_rms_epsilon", rmsEps), u32(GGUFQuantizer.fileTypeKey, 0),
+                              u32("\(a).rope.dimension_count", ropeDimensions),
+                              GGUFMetadataEntry(key: "tokenizer.ggml.add_bos_token", type: .bool, value: .bool(false)),
+                              f32("\(a).rope.freq_base", ropeTheta),
+                              u32(GGUFQuantizer.quantizationVersionKey, Int(GGUFQuantizer.quantizationVersion))]
+        }
+        var m = general + [
                  u32("\(a).block_count", layerCount), u32("\(a).context_length", contextLength),
                  u32("\(a).embedding_length", hiddenSize), u32("\(a).feed_forward_length", intermediateSize),
                  u32("\(a).attention.head_count", headCount), u32("\(a).attention.head_count_kv", kvHeadCount),
@@ -133,8 +162,8 @@ public struct HFModelConfig {
             if let v = vocabSize { m.append(u32("llama.vocab_size", v)) }
             m.append(u32("llama.rope.dimension_count", headDim))
         case .glm4:
-            m.append(u32("glm4.rope.dimension_count", Int(Double(headDim) * partialRotaryFactor)))
-        case .qwen2:
+            m.append(u32("glm4.rope.dimension_count", ropeDimensions))
+        case .qwen2, .glm:
             break
         }
         m.append(u32(GGUFQuantizer.quantizationVersionKey, Int(GGUFQuantizer.quantizationVersion)))

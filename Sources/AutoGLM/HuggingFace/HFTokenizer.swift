@@ -122,9 +122,12 @@ public struct HFTokenizer {
         for kind in kinds {
             if let id = config.raw["\(kind)_token_id"] as? Int { setSpecial(kind, id) }
         }
-        if config.family == .glm4 {
-            // GLM-4's converter names these by content (absent tokens are simply not set here).
-            for (kind, content) in [("eos", "<|endoftext|>"), ("eot", "<|user|>"), ("unk", "<|endoftext|>"), ("bos", "<|endoftext|>")] {
+        if config.family.isGLM {
+            // The GLM converters name these by content (absent tokens are simply not set
+            // here); GLM-4's also names a BOS, which only matters when none was found.
+            var named = [("eos", "<|endoftext|>"), ("eot", "<|user|>"), ("unk", "<|endoftext|>")]
+            if config.family == .glm4 { named.append(("bos", "<|endoftext|>")) }
+            for (kind, content) in named {
                 if let id = addedIds[content] { setSpecial(kind, id) }
             }
         }
