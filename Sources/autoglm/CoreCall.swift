@@ -17,6 +17,15 @@ func coreCall<T>(_ body: () throws(CoreError) -> T) throws -> T {
     }
 }
 
+/// Runs a library (AutoGLM) call, turning a Core error it lets through into a one-line message.
+func libraryCall<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as CoreError {
+        throw CLIError(description: error.message)
+    }
+}
+
 /// The backend named on the command line, or the fastest exact one for this machine.
 func resolveBackend(_ name: String?) throws -> Backend {
     guard let name else { return .platformDefault }

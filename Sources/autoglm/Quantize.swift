@@ -31,6 +31,11 @@ struct Quantize: ParsableCommand {
             help: "Keep tensors whose name matches this pattern in their input type, bytes unchanged ('*' matches anything; repeatable), e.g. 'blk.*.ffn_down.weight'.")
     var keep: [String] = []
 
+    @Option(help: "Statistics from `autoglm calibrate`: stored as autoglm.activation.<tensor>.scale/clip/min/max metadata.")
+    var calibration: String?
+
+    @OptionGroup var mixed: AutoMixedOptions
+
     @Flag(help: "int8 only: asymmetric rows (w = scale·(q − zero_point)) instead of symmetric (w = scale·q).")
     var asymmetric = false
 
@@ -64,14 +69,22 @@ struct Quantize: ParsableCommand {
             intermediate = path
         }
         let input = try coreCall { () throws(CoreError) in try GGUFFile(path: inputPath) }
+        let ranges = try libraryCall {
+            try calibration.map { try CalibrationReport.load(path: $0).metadataEntries(tensorNames: Set(input.tensors.map(\.name))) } ?? []
+        }
+        if let size = mixed.autoMixed {
+            return try runAutoMixed(size: size, inputPath: inputPath, input: input, target: target, ranges: ranges)
+        }
         let bar = ProgressBar()
         let summary = try coreCall { () throws(CoreError) in
-            try GGUFQuantizer.quantize(input: input, outputPath: out, type: target, keep: keep, asymmetric: asymmetric) { bar.show($0) }
+            try GGUFQuantizer.quantize(input: input, outputPath: out, type: target, keep: keep, asymmetric: asymmetric,
+                                       addingMetadata: ranges) { bar.show($0) }
         }
         bar.end()
         printError("wrote \(out): \(InspectText.byteSize(summary.inputBytes)) → \(InspectText.byteSize(summary.outputBytes))")
         let counts = summary.tensorsByType.map { "\($0.tensors) \($0.type.name)" }.joined(separator: ", ")
         printError("tensors: \(counts)" + (summary.kept > 0 ? "; \(summary.kept) copied unchanged" : ""))
+        if !ranges.isEmpty { printError("static activation ranges: \(ranges.count / ActivationRangeKeys.fields.count) tensors (from \(calibration!))") }
     }
 }
 

@@ -76,10 +76,11 @@ public enum GGUFQuantizer {
 
     /// Writes `outputPath` (through a temporary file, see GGUFWriter). `progress` is
     /// called after each input tensor (companions of INT8 matrices count with their matrix).
-    /// `asymmetric` applies to INT8 outputs only.
+    /// `asymmetric` applies to INT8 outputs only. `addingMetadata` goes after the input's
+    /// metadata, replacing input entries with the same keys (e.g. calibrated activation ranges).
     @discardableResult
     public static func quantize(input: GGUFFile, outputPath: String, type target: TensorType, keep: [String],
-                                asymmetric: Bool = false,
+                                asymmetric: Bool = false, addingMetadata: [GGUFMetadataEntry] = [],
                                 progress: (QuantizeProgress) -> Void) throws(CoreError) -> QuantizeSummary {
         var steps: [Step] = []
         var descriptors: [GGUFTensorDescriptor] = []
@@ -105,7 +106,10 @@ public enum GGUFQuantizer {
             quantized = quantized || type.blockSize > 1
             anyInt8 = anyInt8 || type == .int8
         }
+        var replaced = Set<String>()
+        for e in addingMetadata { replaced.insert(e.key) }
         let metadata = outputMetadata(input.metadataEntries, fileType: llamaFileType(target), quantized: quantized, int8: anyInt8)
+            .filter { !replaced.contains($0.key) } + addingMetadata
         let writer = try GGUFWriter(path: outputPath, metadata: metadata, tensors: descriptors)
 
         var summary = QuantizeSummary(inputBytes: input.file.count, outputBytes: writer.fileBytes)

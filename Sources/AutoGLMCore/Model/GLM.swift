@@ -31,7 +31,7 @@ extension InferenceState {
             }
 
             normRows(x, sourceWidth: d, weight: w.ffnNorm, tokens: T, into: xb, targetWidth: rowWidth)
-            feedForward(w, tokens: T)
+            feedForward(w, layer: l, tokens: T)
             if let post = w.postFfnNorm {
                 normRows(xb, sourceWidth: rowWidth, weight: post, tokens: T, into: postNormOut, targetWidth: d)
                 for t in 0..<T { Ops.add(x + t * d, postNormOut + t * d, count: d) }

@@ -20,7 +20,7 @@ extension InferenceState {
             for t in 0..<T { Ops.add(x + t * d, xb + t * rowWidth, count: d) }
 
             normRows(x, sourceWidth: d, weight: w.ffnNorm, tokens: T, into: xb, targetWidth: rowWidth)
-            feedForward(w, tokens: T)
+            feedForward(w, layer: l, tokens: T)
             for t in 0..<T { Ops.add(x + t * d, xb + t * rowWidth, count: d) }
         }
         computeLogits(batch)

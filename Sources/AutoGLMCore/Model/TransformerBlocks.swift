@@ -66,6 +66,7 @@ extension InferenceState {
         let d = c.embeddingLength
         let rowWidth = max(d, c.qDim)
         let tokens = batch.rowCount
+        activationObserver?.observe(site: .attentionInput, layer: layer, values: xb, stride: rowWidth, width: d, tokens: tokens)
         linear(w.wq, bias: w.bq, input: xb, inputWidth: rowWidth, output: q, outputWidth: c.qDim, tokens: tokens)
         linear(w.wk, bias: w.bk, input: xb, inputWidth: rowWidth, output: k, outputWidth: c.kvDim, tokens: tokens, inputUnchanged: true)
         linear(w.wv, bias: w.bv, input: xb, inputWidth: rowWidth, output: v, outputWidth: c.kvDim, tokens: tokens, inputUnchanged: true)
@@ -90,17 +91,20 @@ extension InferenceState {
         attention.taskCount = min(kernels.pool.threadCount, batch.segmentCount * c.headCount)
         let attentionStarted = profile.begin()
         kernels.pool.run(attention.taskCount, attention)
+        activationObserver?.observe(site: .attentionOutputInput, layer: layer, values: attentionOut, stride: c.qDim,
+                                    width: c.qDim, tokens: tokens)
         profile.end(.attention, since: attentionStarted)
         linear(w.wo, input: attentionOut, inputWidth: c.qDim, output: xb, outputWidth: rowWidth, tokens: tokens)
     }
 
     /// SwiGLU MLP over the T normed rows in `xb`; leaves [T × d_model] in `xb`.
     /// With a fused gate_up matrix the first ffn rows are the gate, the rest the up projection.
-    func feedForward(_ w: LayerWeights, tokens: Int) {
+    func feedForward(_ w: LayerWeights, layer: Int, tokens: Int) {
         let c = config
         let d = c.embeddingLength
         let rowWidth = max(d, c.qDim)
         let ffn = c.feedForwardLength
+        activationObserver?.observe(site: .ffnInput, layer: layer, values: xb, stride: rowWidth, width: d, tokens: tokens)
         if let gate = w.wGate {
             linear(gate, input: xb, inputWidth: rowWidth, output: hb, outputWidth: 2 * ffn, tokens: tokens)
             linear(w.wUp, input: xb, inputWidth: rowWidth, output: hb + ffn, outputWidth: 2 * ffn, tokens: tokens, inputUnchanged: true)
@@ -111,6 +115,7 @@ extension InferenceState {
             Ops.swiGLU(gate: hb + t * 2 * ffn, up: hb + t * 2 * ffn + ffn, count: ffn, out: hb2 + t * ffn,
                        vectorized: kernels.backend != .reference)
         }
+        activationObserver?.observe(site: .ffnDownInput, layer: layer, values: hb2, stride: ffn, width: ffn, tokens: tokens)
         linear(w.wDown, input: hb2, inputWidth: ffn, output: xb, outputWidth: rowWidth, tokens: tokens)
     }
 
@@ -139,6 +144,7 @@ extension InferenceState {
             Ops.rmsNorm(x + last * d, weight: model.outputNorm, count: d, eps: c.rmsEps, out: xb + n * rowWidth)
             n += 1
         }
+        activationObserver?.observe(site: .outputInput, layer: -1, values: xb, stride: rowWidth, width: d, tokens: n)
         profile.end(.norms, since: started)
         linear(model.output, input: xb, inputWidth: rowWidth, output: logits + batch.firstLogitsRow * c.vocabularySize,
                outputWidth: c.vocabularySize, tokens: n)

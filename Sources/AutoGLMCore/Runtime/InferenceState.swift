@@ -27,6 +27,9 @@ public final class InferenceState {
     /// The rows of the next pass; `forward(batch)` runs whatever is in it.
     public let batch: ForwardBatch
     let attention: AttentionTask
+    /// Set by calibration and pruning tools to see each linear layer's input; nil (no
+    /// cost, no allocation) for inference.
+    public var activationObserver: (any ActivationObserver)?
 
     public init(model: Model, limits: RuntimeLimits, backend: Backend) throws(CoreError) {
         self.model = model

@@ -28,9 +28,13 @@ public enum Perplexity {
     /// Scores `tokens` (already tokenized) with windows of `context` tokens. `bos` replaces
     /// each window's first token when given. `tokenByteCount` gives the UTF-8 length of a
     /// token's text for bits per byte. `onWindow` reports progress (windows done, total).
+    /// `onScored` sees every scored position's logits [vocab] and the token they predict,
+    /// in order (to compare two models' next-token distributions); the pointer is valid
+    /// during the call only.
     public static func evaluate(state: InferenceState, tokens: [Int32], context: Int, bos: Int32?,
                                 tokenByteCount: (Int32) -> Int,
-                                onWindow: (Int, Int) -> Void = { _, _ in }) throws(CoreError) -> PerplexityResult {
+                                onWindow: (Int, Int) -> Void = { _, _ in },
+                                onScored: (UnsafePointer<Float>, Int32) -> Void = { _, _ in }) throws(CoreError) -> PerplexityResult {
         guard context >= 4, context <= state.limits.maxContext else {
             throw .invalidArgument(name: "context", value: "\(context)",
                                    reason: "must be between 4 and the planned context \(state.limits.maxContext)")
@@ -56,6 +60,7 @@ public enum Perplexity {
                 var p = first
                 while true {
                     let target = ids[p + 1]
+                    onScored(state.logits, target)
                     result.totalNegativeLogLikelihood += negativeLogLikelihood(state.logits, count: vocab, target: Int(target))
                     result.scoredTokens += 1
                     result.scoredBytes += tokenByteCount(target)
