@@ -36,6 +36,22 @@ struct TensorTotals {
     }
 }
 
+/// How many I8 tensors are per-channel INT8 matrices (docs/int8-format.md) and how many
+/// of those are asymmetric; nil for a file without any.
+struct Int8Census {
+    let matrices: Int
+    let asymmetric: Int
+    let version: String
+
+    init?(_ gguf: GGUFFile) {
+        let owners = gguf.tensors.filter { $0.type == .int8 && Int8Format.owner(ofCompanion: $0, in: gguf) == nil }
+        guard !owners.isEmpty else { return nil }
+        matrices = owners.count
+        asymmetric = owners.filter { gguf.tensor(named: $0.name + Int8Format.zeroPointSuffix) != nil }.count
+        version = gguf.metadata[Int8Format.versionKey]?.summary ?? "absent"
+    }
+}
+
 enum InspectText {
     /// Names wider than this are not padded to, so one long name does not push every row.
     static let maxNameColumn = 48
@@ -63,14 +79,10 @@ enum InspectText {
         return lines.joined(separator: "\n")
     }
 
-    /// How many I8 tensors are per-channel INT8 matrices (docs/int8-format.md) and how many of those are asymmetric.
     static func int8Summary(_ gguf: GGUFFile) -> String? {
-        let matrices = gguf.tensors.filter { $0.type == .int8 && Int8Format.owner(ofCompanion: $0, in: gguf) == nil }
-        guard !matrices.isEmpty else { return nil }
-        let asymmetric = matrices.filter { gguf.tensor(named: $0.name + Int8Format.zeroPointSuffix) != nil }.count
-        let version = gguf.metadata[Int8Format.versionKey]?.summary ?? "absent"
-        return "INT8 per output channel (autoglm.int8.version \(version)): \(matrices.count) matrices, "
-            + "\(matrices.count - asymmetric) symmetric, \(asymmetric) asymmetric; scales in NAME.scale, zero points in NAME.zero_point"
+        guard let c = Int8Census(gguf) else { return nil }
+        return "INT8 per output channel (autoglm.int8.version \(c.version)): \(c.matrices) matrices, "
+            + "\(c.matrices - c.asymmetric) symmetric, \(c.asymmetric) asymmetric; scales in NAME.scale, zero points in NAME.zero_point"
     }
 
     /// Exact bytes plus a binary-unit size for a person, e.g. "46432 bytes (45.3 KiB)".

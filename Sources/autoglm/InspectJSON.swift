@@ -25,7 +25,11 @@ enum InspectJSON {
         let totals = TensorTotals(gguf.tensors)
         let byType = totals.byType.map { "\(quote($0.type.name)): {\"tensors\": \($0.tensors), \"bytes\": \($0.bytes)}" }
         out += "  \"totals\": {\"tensors\": \(totals.tensors), \"bytes\": \(totals.bytes), "
-            + "\"byType\": {\(byType.joined(separator: ", "))}}\n"
+            + "\"byType\": {\(byType.joined(separator: ", "))}}"
+        if let c = Int8Census(gguf) {
+            out += ",\n  \"int8\": {\"matrices\": \(c.matrices), \"asymmetric\": \(c.asymmetric)}"
+        }
+        out += "\n"
         out += "}"
         return out
     }

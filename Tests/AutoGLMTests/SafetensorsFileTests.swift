@@ -145,4 +145,31 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(throws: HFError.self) { _ = try HFConverter(folder: dir.path) }
     }
+
+    /// tokenizer_config.json's add_prefix_space (Llama) and chat_template, and tokenizer.json's
+    /// normalizer flags, where llama.cpp's converter puts them (checked against its output for
+    /// this very edit of hf/llama when this test was written).
+    @Test func optionalTokenizerSettingsAreCarried() throws {
+        let dir = try Self.copy("llama") { dir in
+            let configURL = dir.appendingPathComponent("tokenizer_config.json")
+            var c = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as! [String: Any]
+            c["add_prefix_space"] = false
+            c["chat_template"] = "{% for m in messages %}{{ m['content'] }}{% endfor %}"
+            try JSONSerialization.data(withJSONObject: c).write(to: configURL)
+            let tokenizerURL = dir.appendingPathComponent("tokenizer.json")
+            var t = try JSONSerialization.jsonObject(with: Data(contentsOf: tokenizerURL)) as! [String: Any]
+            t["normalizer"] = ["type": "Sequence", "normalizers": [["type": "NFC"], ["type": "StripAccents"]]]
+            try JSONSerialization.data(withJSONObject: t).write(to: tokenizerURL)
+        }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = TemporaryFile("edited.gguf")
+        try HFConverter(folder: dir.path).writeGGUF(to: out.path)
+        let gguf = try GGUFFile(path: out.path)
+        let keys = gguf.metadataKeys.filter { $0.hasPrefix("tokenizer.") }
+        #expect(keys.first == "tokenizer.ggml.add_space_prefix" && keys.dropFirst().first == "tokenizer.ggml.model")
+        #expect(Array(keys.suffix(2)) == ["tokenizer.chat_template", "tokenizer.ggml.normalizer.strip_accents"])
+        #expect(gguf.bool("tokenizer.ggml.add_space_prefix") == false)
+        #expect(gguf.bool("tokenizer.ggml.normalizer.strip_accents") == true)
+        #expect(gguf.string("tokenizer.chat_template") == "{% for m in messages %}{{ m['content'] }}{% endfor %}")
+    }
 }

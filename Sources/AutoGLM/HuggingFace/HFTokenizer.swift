@@ -25,6 +25,11 @@ public struct HFTokenizer {
     public private(set) var specialIds: [(String, Int)] = []
     public private(set) var addSpecial: [(String, Bool)] = []
     public let chatTemplate: String?
+    /// Llama only: tokenizer_config.json's add_prefix_space, written before the vocabulary.
+    public let addSpacePrefix: Bool?
+    /// tokenizer.json's normalizer flags (Lowercase, StripAccents, BertNormalizer), as gguf-py reads them.
+    public private(set) var normalizerLowercase: Bool? = nil
+    public private(set) var normalizerStripAccents: Bool? = nil
     let addedIds: [String: Int]
 
     public init(folder: URL, config: HFModelConfig) throws {
@@ -90,6 +95,7 @@ public struct HFTokenizer {
         self.tokens = tokens
         self.types = types
         merges = try Self.merges(model["merges"])
+        addSpacePrefix = config.family == .llama ? tc?["add_prefix_space"] as? Bool : nil
         // As in SpecialVocab, only a folder with a tokenizer_config.json has a chat template.
         if let tc, let template = tc["chat_template"] as? String {
             chatTemplate = template
@@ -101,6 +107,7 @@ public struct HFTokenizer {
 
         // Special tokens, as SpecialVocab finds them: tokenizer.json's post-processor,
         // then tokenizer_config.json, then config.json; the first id found for a kind wins.
+        if let normalizer = t["normalizer"] as? [String: Any] { readNormalizer(normalizer) }
         var kinds = Self.specialKinds
         // Without a tokenizer_config.json the post-processor still decides add_bos/add_eos,
         // but the names it would give BOS/EOS are not looked up (as in SpecialVocab).
@@ -133,6 +140,19 @@ public struct HFTokenizer {
         }
         for (kind, id) in specialIds where id >= vocabSize {
             throw HFError.invalidConfigValue(key: "\(kind)_token", value: "\(id)", reason: "not below the vocabulary size \(vocabSize)")
+        }
+    }
+
+    mutating func readNormalizer(_ n: [String: Any]) {
+        switch n["type"] as? String {
+        case "Lowercase": normalizerLowercase = true
+        case "StripAccents": normalizerStripAccents = true
+        case "BertNormalizer":
+            if let v = n["lowercase"] as? Bool { normalizerLowercase = v }
+            if let v = n["strip_accents"] as? Bool { normalizerStripAccents = v }
+        case "Sequence":
+            for inner in (n["normalizers"] as? [[String: Any]]) ?? [] { readNormalizer(inner) }
+        default: break
         }
     }
 
@@ -218,7 +238,11 @@ public struct HFTokenizer {
 
     /// The GGUF tokenizer entries, in llama.cpp's order.
     public func metadata(pre: String) -> [GGUFMetadataEntry] {
-        var m = [GGUFMetadataEntry(key: "tokenizer.ggml.model", type: .string, value: .string("gpt2")),
+        var m: [GGUFMetadataEntry] = []
+        if let addSpacePrefix {
+            m.append(GGUFMetadataEntry(key: "tokenizer.ggml.add_space_prefix", type: .bool, value: .bool(addSpacePrefix)))
+        }
+        m += [GGUFMetadataEntry(key: "tokenizer.ggml.model", type: .string, value: .string("gpt2")),
                  GGUFMetadataEntry(key: "tokenizer.ggml.pre", type: .string, value: .string(pre)),
                  GGUFMetadataEntry(key: "tokenizer.ggml.tokens", type: .array, value: .array(.string, tokens.map { .string($0) })),
                  GGUFMetadataEntry(key: "tokenizer.ggml.token_type", type: .array,
@@ -234,6 +258,12 @@ public struct HFTokenizer {
         }
         if let chatTemplate {
             m.append(GGUFMetadataEntry(key: "tokenizer.chat_template", type: .string, value: .string(chatTemplate)))
+        }
+        if let normalizerLowercase {
+            m.append(GGUFMetadataEntry(key: "tokenizer.ggml.normalizer.lowercase", type: .bool, value: .bool(normalizerLowercase)))
+        }
+        if let normalizerStripAccents {
+            m.append(GGUFMetadataEntry(key: "tokenizer.ggml.normalizer.strip_accents", type: .bool, value: .bool(normalizerStripAccents)))
         }
         return m
     }
