@@ -227,7 +227,9 @@ def torch_worker(threads: int, n_prompt: int, n_gen: int, reps: int) -> dict:
     import transformers
     torch.set_num_threads(threads)
     model = transformers.AutoModelForCausalLM.from_pretrained(HF_DIR, dtype=torch.float32).eval()
-    model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    # Per-output-channel int8 weights (fbgemm / x86 engine), every nn.Linear incl. lm_head.
+    model = torch.ao.quantization.quantize_dynamic(
+        model, {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig}, dtype=torch.qint8)
     ids = torch.tensor([prompt_ids(n_prompt)])
     pp, tg, e2e = [], [], []
 
@@ -283,8 +285,10 @@ def run(args) -> None:
     ratios: dict[str, dict[str, list]] = {}
     for rnd in range(args.rounds):
         bw = bandwidth_probe(args.threads)
+        bw["load"] = os.getloadavg()[0]
         bandwidths.append(bw)
-        log(f"round {rnd + 1}/{args.rounds}: read bandwidth {bw['best_gbps']} GB/s (best of 5, {args.threads} threads)")
+        log(f"round {rnd + 1}/{args.rounds}: read bandwidth {bw['best_gbps']} GB/s (best of 5, {args.threads} threads), "
+            f"load average {bw['load']:.1f} on {os.cpu_count()} CPUs")
         for t in types:
             a = run_ours(args, t, args.inner)
             add(f"ours {t}", a)
@@ -304,7 +308,9 @@ def run(args) -> None:
     weights = {t: os.path.getsize(gguf_path(t)) for t in types}
     print(f"\nthreads {args.threads}, prompt {args.prompt_tokens}, generated {args.gen_tokens}, "
           f"{args.rounds} rounds × {args.inner} repetitions, alternating")
-    print("read bandwidth per round (GB/s, best of 5): " + ", ".join(f"{b['best_gbps']:.1f}" for b in bandwidths))
+    print("read bandwidth per round (GB/s, best of 5): " + ", ".join(f"{b['best_gbps']:.1f}" for b in bandwidths)
+          + f"; 1-minute load average per round: " + ", ".join(f"{b['load']:.1f}" for b in bandwidths)
+          + f" on {os.cpu_count()} CPUs (other jobs share the machine)")
     bw = med([b["best_gbps"] for b in bandwidths])
     print(f"\n| runtime | type | pp{args.prompt_tokens} tok/s | tg{args.gen_tokens} tok/s (min–max) | "
           f"e2e ms | peak RSS MiB | decode GB/s | % of read bw |")

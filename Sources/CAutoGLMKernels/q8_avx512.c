@@ -36,6 +36,18 @@ void aglm_q8_repack_group(const void *src, void *dst, int64_t cols) {
     }
 }
 
+void aglm_i8_repack_group(const int8_t *src, void *dst, int64_t cols) {
+    uint8_t *d = (uint8_t *)dst;
+    const int64_t blocks = cols / BLOCK;
+    for (int64_t b = 0; b < blocks; b++) {
+        uint8_t *values = d + b * GROUP * BLOCK;
+        for (int q = 0; q < QUADS; q++)
+            for (int r = 0; r < GROUP; r++)
+                for (int j = 0; j < 4; j++)
+                    values[(q * GROUP + r) * 4 + j] = (uint8_t)src[r * cols + b * BLOCK + q * 4 + j] ^ 0x80;
+    }
+}
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -97,9 +109,64 @@ X86_KERNEL void aglm_q8_packed_matmul(const void *packed, int64_t cols, int64_t 
     }
 }
 
+// INT8 rows: per block S_b = Σ (w+128)·x − (128 + z_r)·Σx, acc = acc + (float)S_b · d_b,
+// then one multiply by the row scale — ReferenceDot.int8's order, lanes being rows.
+X86_KERNEL static inline void i8_group_tile(const uint8_t *group, int64_t blocks, __m512i offset, const int8_t *xq,
+                                            const float *xd, const int32_t *xsum, int64_t cols, int nt, __m512 scale,
+                                            float *out, int64_t out_stride) {
+    __m512 acc[TOKEN_TILE];
+    for (int t = 0; t < TOKEN_TILE; t++) acc[t] = _mm512_setzero_ps();
+    for (int64_t b = 0; b < blocks; b++) {
+        const uint8_t *blk = group + b * GROUP * BLOCK;
+        __m512i w[QUADS];
+        for (int q = 0; q < QUADS; q++) w[q] = _mm512_loadu_si512((const void *)(blk + 64 * q));
+        for (int t = 0; t < nt; t++) {
+            int32_t x4[QUADS];
+            memcpy(x4, xq + t * cols + b * BLOCK, sizeof x4);
+            __m512i s0 = _mm512_mullo_epi32(offset, _mm512_set1_epi32(-xsum[t * blocks + b]));
+            __m512i s1 = _mm512_setzero_si512();
+            for (int q = 0; q < QUADS; q += 2) {
+                s0 = _mm512_dpbusd_epi32(s0, w[q], _mm512_set1_epi32(x4[q]));
+                s1 = _mm512_dpbusd_epi32(s1, w[q + 1], _mm512_set1_epi32(x4[q + 1]));
+            }
+            const __m512 sum = _mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1));
+            acc[t] = _mm512_add_ps(acc[t], _mm512_mul_ps(sum, _mm512_set1_ps(xd[t * blocks + b])));
+        }
+    }
+    for (int t = 0; t < nt; t++) _mm512_storeu_ps(out + t * out_stride, _mm512_mul_ps(acc[t], scale));
+}
+
+X86_KERNEL void aglm_i8_packed_matmul(const void *packed, int64_t cols, int64_t group_begin, int64_t group_end,
+                                      const float *row_scales, const int8_t *zero_points,
+                                      const int8_t *xq, const float *xd, const int32_t *xsum, int64_t tokens,
+                                      float *out, int64_t out_stride) {
+    const int64_t blocks = cols / BLOCK;
+    const int64_t group_bytes = blocks * GROUP * BLOCK;
+    for (int64_t g = group_begin; g < group_end; g++) {
+        const uint8_t *group = (const uint8_t *)packed + g * group_bytes;
+        __m512i offset = _mm512_set1_epi32(128);
+        if (zero_points != NULL)
+            offset = _mm512_add_epi32(offset, _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(zero_points + g * GROUP))));
+        const __m512 scale = _mm512_loadu_ps(row_scales + g * GROUP);
+        for (int64_t t0 = 0; t0 < tokens; t0 += TOKEN_TILE) {
+            const int nt = (int)(tokens - t0 < TOKEN_TILE ? tokens - t0 : TOKEN_TILE);
+            i8_group_tile(group, blocks, offset, xq + t0 * cols, xd + t0 * blocks, xsum + t0 * blocks, cols, nt, scale,
+                          out + t0 * out_stride + g * GROUP, out_stride);
+        }
+    }
+}
+
 #else
 
 int32_t aglm_q8_fast_kernels_available(void) { return 0; }
+
+void aglm_i8_packed_matmul(const void *packed, int64_t cols, int64_t group_begin, int64_t group_end,
+                           const float *row_scales, const int8_t *zero_points,
+                           const int8_t *xq, const float *xd, const int32_t *xsum, int64_t tokens,
+                           float *out, int64_t out_stride) {
+    (void)packed; (void)cols; (void)group_begin; (void)group_end; (void)row_scales; (void)zero_points;
+    (void)xq; (void)xd; (void)xsum; (void)tokens; (void)out; (void)out_stride;
+}
 
 void aglm_q8_packed_matmul(const void *packed, int64_t cols, int64_t group_begin, int64_t group_end,
                            const int8_t *xq, const float *xd, const int32_t *xsum, int64_t tokens,

@@ -1,3 +1,4 @@
+import CAutoGLMKernels
 import CAutoGLMSys
 import Testing
 @testable import AutoGLMCore
@@ -47,7 +48,7 @@ import Testing
 
     /// Random weights (INT8: with positive row scales, and random zero points when
     /// `asymmetric`), random activations; out = W·x with `backend` on `threads` threads.
-    /// `repacked`: give the matrix its Q8Repacking copy, as Model.packForFastKernels does.
+    /// `repacked`: give the matrix its InterleavedWeights copy, as Model.packForFastKernels does.
     static func matmul(_ type: TensorType, rows: Int, cols: Int, tokens: Int, backend: Backend, threads: Int, seed: UInt64,
                        asymmetric: Bool = false, repacked: Bool = false) throws -> [Float] {
         var rng = Random(state: seed)
@@ -61,7 +62,7 @@ import Testing
         var qSums = [Int32](repeating: 0, count: tokens * cols / 32 + 1)
         let kernels = LinearKernels(backend: backend, pool: try ThreadPool(threads: threads))
         // Copied by hand rather than through withUnsafeBytes: a typed-throws closure around
-        // Q8Repacking.pack crashes the Swift 6.3 compiler.
+        // InterleavedWeights.pack crashes the Swift 6.3 compiler.
         let w = UnsafeMutableRawPointer.allocate(byteCount: max(weights.count, 1), alignment: 64)
         defer { w.deallocate() }
         w.copyMemory(from: weights, byteCount: weights.count)
@@ -74,7 +75,7 @@ import Testing
         var matrix = WeightMatrix(name: "w", type: type, rows: rows, cols: cols, data: w,
                                   rowScales: type == .int8 ? UnsafePointer(s) : nil,
                                   zeroPoints: type == .int8 && asymmetric ? UnsafePointer(z) : nil)
-        let packed = repacked ? try Q8Repacking.pack(matrix) : nil
+        let packed = repacked ? try InterleavedWeights.pack(matrix) : nil
         defer { if let packed { aglm_free(packed) } }
         matrix.packed = packed.map { UnsafeRawPointer($0) }
         qValues.withUnsafeMutableBufferPointer { qv in
@@ -145,16 +146,18 @@ import Testing
 
     /// The x86 VNNI kernels on the repacked layout: full 16-row groups, tail rows left in
     /// the file layout, token counts below, at and above the kernel's 8-token tile.
-    @Test func repackedQ8KernelsEqualReferenceBitForBit() throws {
-        try #require(Q8Repacking.isAvailable, "this CPU has no AVX-512 VNNI: the repacked kernels never run here")
+    @Test(arguments: [(TensorType.q8_0, false), (.int8, false), (.int8, true)])
+    func repackedKernelsEqualReferenceBitForBit(type: TensorType, asymmetric: Bool) throws {
+        try #require(InterleavedWeights.isAvailable, "this CPU has no AVX-512 VNNI: the repacked kernels never run here")
         let shapes: [(rows: Int, cols: Int, tokens: Int)] = [(16, 32, 1), (37, 96, 3), (48, 160, 8), (33, 2048, 9), (80, 256, 17)]
         for (i, s) in shapes.enumerated() {
             let seed = UInt64(0x51ED_2701 + i * 104_729)
-            let reference = try Self.matmul(.q8_0, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .reference, threads: 1, seed: seed)
+            let reference = try Self.matmul(type, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .reference, threads: 1,
+                                            seed: seed, asymmetric: asymmetric)
             for threads in [1, 2, 3] {
-                let fast = try Self.matmul(.q8_0, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .emulation,
-                                           threads: threads, seed: seed, repacked: true)
-                #expect(reference.map(\.bitPattern) == fast.map(\.bitPattern), "\(s), \(threads) threads")
+                let fast = try Self.matmul(type, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .emulation,
+                                           threads: threads, seed: seed, asymmetric: asymmetric, repacked: true)
+                #expect(reference.map(\.bitPattern) == fast.map(\.bitPattern), "\(type.name) \(s), \(threads) threads")
             }
             #expect(!reference.contains { $0.isNaN })
         }
@@ -223,6 +226,43 @@ import Testing
             let got = ReferenceDot.int8(w, qv, qs, count: cols, scale: scale, zeroPoint: zero)
             #expect(abs(Double(got) - exact) <= 1e-5 * magnitude, "zero \(zero): \(got) vs \(exact)")
         }
+    }
+
+    /// The C activation quantization against ActivationQuantization's Swift loop: random
+    /// blocks of several magnitudes, an all-zero block and exact .5 ties (amax 127 makes
+    /// x · id = x); also the block sums. (NaN or infinite activations trap in the Swift loop's
+    /// Int32 conversion, so they are not a case to compare.)
+    @Test func vectorizedActivationQuantizationEqualsSwiftBitForBit() throws {
+        var rng = Random(state: 2024)
+        let cols = 32 * 12
+        var x: [Float] = []
+        for b in 0..<(cols / 32) {
+            let scale: Float = [1, 1e-3, 300, 0, 1e-30, 1][b % 6]
+            x += (0..<32).map { _ in rng.float(scale) }
+        }
+        for j in 0..<32 { x[32 * 5 + j] = Float(j % 2 == 0 ? 1 : -1) * (Float(j) + 0.5) }  // ties
+        x[32 * 5 + 31] = 127
+        let tokens = 2
+        let rows = x + x.map { -$0 }
+        var swiftValues = [Int8](repeating: 0, count: tokens * cols), cValues = swiftValues
+        var swiftScales = [Float](repeating: 0, count: tokens * cols / 32), cScales = swiftScales
+        var swiftSums = [Int32](repeating: 0, count: tokens * cols / 32), cSums = swiftSums
+        for t in 0..<tokens {
+            rows.withUnsafeBufferPointer { r in
+                swiftValues.withUnsafeMutableBufferPointer { v in
+                    swiftScales.withUnsafeMutableBufferPointer { s in
+                        ActivationQuantization.quantizeRow(r.baseAddress! + t * cols, count: cols, values: v.baseAddress! + t * cols,
+                                                           scales: s.baseAddress! + t * cols / 32)
+                    }
+                }
+            }
+        }
+        ActivationQuantization.blockSums(swiftValues, count: tokens * cols, sums: &swiftSums)
+        let ran = aglm_quantize_rows(rows, Int64(cols), Int64(tokens), Int64(cols), &cValues, &cScales, &cSums)
+        try #require(ran != 0, "this CPU has no AVX-512: the C quantization never runs here")
+        #expect(cValues == swiftValues)
+        #expect(cScales.map(\.bitPattern) == swiftScales.map(\.bitPattern))
+        #expect(cSums == swiftSums)
     }
 
     @Test func halfFloatRoundTripsEveryHalf() {

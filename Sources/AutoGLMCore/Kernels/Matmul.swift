@@ -39,27 +39,21 @@ public struct LinearKernels {
 
     /// out[t·outStride + r] = Σ_c W[r, c] · x[t·xStride + c]   for t < tokens, r < W.rows.
     ///
-    /// `inputUnchanged`: the caller promises x holds the same values as in the previous
-    /// call (Q, K and V, or gate and up, read one normed input), so when that call left x
-    /// quantized in `scratch` — same pointer, stride, tokens and width — it is not redone.
+    /// `second`, `third`: more matrices reading the same x (same cols), computed in the same
+    /// pool run — one wake-up of the workers for Q, K and V instead of three.
     public func matmul(_ w: WeightMatrix, x: UnsafePointer<Float>, xStride: Int, tokens: Int,
                        out: UnsafeMutablePointer<Float>, outStride: Int, scratch: ActivationScratch,
-                       inputUnchanged: Bool = false) {
+                       second: MatmulOutput? = nil, third: MatmulOutput? = nil) {
         let cols = w.cols
-        let quantized = QuantizedInput(x: x, xStride: xStride, tokens: tokens, cols: cols, scratch: scratch.values)
-        if w.type.usesQuantizedActivations && !(inputUnchanged && task.lastQuantized == quantized) {
-            let started = profile.begin()
-            defer { profile.end(.activationQuantization, since: started) }
+        precondition(second.map { $0.weights.cols == cols } ?? true && third.map { $0.weights.cols == cols } ?? true,
+                     "matrices of one shared-input matmul must have the same width")
+        let needsQuantized = w.type.usesQuantizedActivations || second?.weights.type.usesQuantizedActivations == true
+            || third?.weights.type.usesQuantizedActivations == true
+        if needsQuantized {
             precondition(tokens * cols <= scratch.capacity, "activation scratch smaller than the memory plan promised")
-            for t in 0..<tokens {
-                ActivationQuantization.quantizeRow(x + t * xStride, count: cols,
-                                                   values: scratch.values + t * cols,
-                                                   scales: scratch.scales + t * (cols / 32))
-            }
-            if backend != .reference, let sums = scratch.sums {
-                ActivationQuantization.blockSums(scratch.values, count: tokens * cols, sums: sums)
-            }
-            task.lastQuantized = quantized
+            let started = profile.begin()
+            quantize(x, xStride: xStride, tokens: tokens, cols: cols, into: scratch)
+            profile.end(.activationQuantization, since: started)
         }
         task.weights = w
         task.x = x
@@ -68,26 +62,48 @@ public struct LinearKernels {
         task.out = out
         task.outStride = outStride
         task.scratch = scratch
-        task.taskCount = min(pool.threadCount, w.rows)
+        task.second = second
+        task.third = third
+        task.taskCount = min(pool.threadCount, max(w.rows, second?.weights.rows ?? 0, third?.weights.rows ?? 0))
         let started = profile.begin()
         pool.run(task.taskCount, task)
         profile.end(.matmul, since: started)
     }
 }
 
-/// Which input the activation scratch holds quantized.
-struct QuantizedInput: Equatable {
-    var x: UnsafePointer<Float>?
-    var xStride = 0
-    var tokens = 0
-    var cols = 0
-    var scratch: UnsafeMutablePointer<Int8>?
+extension LinearKernels {
+    /// ActivationQuantization of every token row into `scratch`, with the block sums the
+    /// repacked kernels need; the C loop (same bits) where the CPU has it.
+    private func quantize(_ x: UnsafePointer<Float>, xStride: Int, tokens: Int, cols: Int, into scratch: ActivationScratch) {
+        let sums = backend == .reference ? nil : scratch.sums
+        if backend != .reference
+            && aglm_quantize_rows(x, Int64(xStride), Int64(tokens), Int64(cols), scratch.values, scratch.scales, sums) != 0 {
+            return
+        }
+        for t in 0..<tokens {
+            ActivationQuantization.quantizeRow(x + t * xStride, count: cols, values: scratch.values + t * cols,
+                                               scales: scratch.scales + t * (cols / 32))
+        }
+        if let sums { ActivationQuantization.blockSums(scratch.values, count: tokens * cols, sums: sums) }
+    }
 }
 
-/// One matmul's operands; task i computes rows [rows·i/n, rows·(i+1)/n).
+/// A further matrix of a shared-input matmul and where its output goes.
+public struct MatmulOutput {
+    public let weights: WeightMatrix
+    public let out: UnsafeMutablePointer<Float>
+    public let outStride: Int
+
+    public init(_ weights: WeightMatrix, out: UnsafeMutablePointer<Float>, outStride: Int) {
+        self.weights = weights
+        self.out = out
+        self.outStride = outStride
+    }
+}
+
+/// One matmul's operands; task i computes rows [rows·i/n, rows·(i+1)/n) of each matrix.
 final class MatmulTask: ThreadPoolTask {
     let backend: Backend
-    var lastQuantized = QuantizedInput()
     var weights = WeightMatrix(name: "", type: .f32, rows: 0, cols: 0, data: UnsafeRawPointer(bitPattern: 64)!)
     var x = UnsafePointer<Float>(bitPattern: 64)!
     var xStride = 0
@@ -96,25 +112,55 @@ final class MatmulTask: ThreadPoolTask {
     var outStride = 0
     var scratch = ActivationScratch(values: UnsafeMutablePointer(bitPattern: 64)!, scales: UnsafeMutablePointer(bitPattern: 64)!, capacity: 0)
     var taskCount = 1
+    /// More matrices over the same input in the same run (K and V after Q, up after gate).
+    var second: MatmulOutput?
+    var third: MatmulOutput?
 
     init(backend: Backend) { self.backend = backend }
 
     func run(task: Int) {
-        let w = weights
+        runPart(weights, out: out, outStride: outStride, task: task)
+        if let second { runPart(second.weights, out: second.out, outStride: second.outStride, task: task) }
+        if let third { runPart(third.weights, out: third.out, outStride: third.outStride, task: task) }
+    }
+
+    /// Task `task`'s share of one matrix: its rows (or 16-row groups) slice.
+    private func runPart(_ w: WeightMatrix, out: UnsafeMutablePointer<Float>, outStride: Int, task: Int) {
         if let packed = w.packed, backend != .reference, let sums = scratch.sums {
             // Whole 16-row groups in the VNNI kernel, the rows % 16 tail rows in Swift.
-            let groups = w.rows / Q8Repacking.groupRows
-            aglm_q8_packed_matmul(packed, Int64(w.cols), Int64(groups * task / taskCount), Int64(groups * (task + 1) / taskCount),
-                                  scratch.values, scratch.scales, sums, Int64(tokens), out, Int64(outStride))
-            if task == taskCount - 1 { rowsFromFileLayout(groups * Q8Repacking.groupRows, w.rows) }
+            let groups = w.rows / InterleavedWeights.groupRows
+            let g0 = Int64(groups * task / taskCount), g1 = Int64(groups * (task + 1) / taskCount)
+            if w.type == .int8 {
+                aglm_i8_packed_matmul(packed, Int64(w.cols), g0, g1, w.rowScales!, w.zeroPoints,
+                                      scratch.values, scratch.scales, sums, Int64(tokens), out, Int64(outStride))
+            } else {
+                aglm_q8_packed_matmul(packed, Int64(w.cols), g0, g1, scratch.values, scratch.scales, sums, Int64(tokens),
+                                      out, Int64(outStride))
+            }
+            if task == taskCount - 1 { rowsFromFileLayout(w, groups * InterleavedWeights.groupRows, w.rows, out: out, outStride: outStride) }
             return
         }
-        rowsFromFileLayout(w.rows * task / taskCount, w.rows * (task + 1) / taskCount)
+        let r0 = w.rows * task / taskCount, r1 = w.rows * (task + 1) / taskCount
+        if backend != .reference, let floatType = Self.floatKernelType(w.type),
+           aglm_float_matmul(floatType, w.data, Int64(w.rowBytes), Int64(w.cols), Int64(r0), Int64(r1), x, Int64(xStride),
+                             Int64(tokens), out, Int64(outStride)) != 0 {
+            return
+        }
+        rowsFromFileLayout(w, r0, r1, out: out, outStride: outStride)
+    }
+
+    /// The C float kernel's name for `type`, or nil for the integer types.
+    private static func floatKernelType(_ type: TensorType) -> Int32? {
+        switch type {
+        case .f32: return AGLM_FLOAT_F32
+        case .f16: return AGLM_FLOAT_F16
+        case .bf16: return AGLM_FLOAT_BF16
+        default: return nil
+        }
     }
 
     /// Rows r0..<r1 for every token, from the matrix as the file stores it.
-    private func rowsFromFileLayout(_ r0: Int, _ r1: Int) {
-        let w = weights
+    private func rowsFromFileLayout(_ w: WeightMatrix, _ r0: Int, _ r1: Int, out: UnsafeMutablePointer<Float>, outStride: Int) {
         let cols = w.cols
         for r in r0..<r1 {
             let row = w.row(r)

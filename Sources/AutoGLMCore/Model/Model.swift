@@ -9,7 +9,7 @@ public final class Model {
     public let outputNorm: UnsafePointer<Float>
     public private(set) var output: WeightMatrix  // [vocab × d_model]; the embedding when tied
     public private(set) var layers: [LayerWeights]
-    /// Repacked copies of the Q8_0 matrices (see `packForFastKernels`), freed with the model.
+    /// Repacked copies of the Q8_0 and INT8 matrices (see `packForFastKernels`), freed with the model.
     private var packedBuffers: [UnsafeMutableRawPointer] = []
     /// Bytes held by those copies (anonymous memory; the file pages they replace are released).
     public private(set) var packedBytes = 0
@@ -72,17 +72,17 @@ public final class Model {
         for buffer in packedBuffers { aglm_free(buffer) }
     }
 
-    /// Repacks every Q8_0 matrix the matmuls read into the x86 VNNI kernels' layout
-    /// (Q8Repacking) and releases the file pages it was read from, so resident memory holds
+    /// Repacks every Q8_0 and INT8 matrix the matmuls read into the x86 VNNI kernels' layout
+    /// (InterleavedWeights) and releases the file pages it was read from, so resident memory holds
     /// one copy. Done once, at start-up, by InferenceState for the emulation backend on a
     /// machine with the kernels; the file layout (`data`) stays valid for the reference
     /// backend, the embedding lookup of tied models and the tail rows.
     public func packForFastKernels() throws(CoreError) {
-        guard packedBuffers.isEmpty, Q8Repacking.isAvailable else { return }
+        guard packedBuffers.isEmpty, InterleavedWeights.isAvailable else { return }
         func pack(_ w: inout WeightMatrix) throws(CoreError) {
-            guard w.packed == nil, let buffer = try Q8Repacking.pack(w) else { return }
+            guard w.packed == nil, let buffer = try InterleavedWeights.pack(w) else { return }
             packedBuffers.append(buffer)
-            let bytes = Q8Repacking.packedBytes(w)
+            let bytes = InterleavedWeights.packedBytes(w)
             packedBytes += bytes
             w.packed = UnsafeRawPointer(buffer)
             gguf.file.releasePages(from: w.data, count: bytes)

@@ -46,15 +46,17 @@ extension InferenceState {
         }
     }
 
-    /// out[t] = W · in[t] (+ bias) for t < T. `inputUnchanged`: `input` is what the previous
-    /// linear read, untouched since (its quantized form is reused).
+    /// out[t] = W · in[t] (+ bias) for t < T.
     func linear(_ w: WeightMatrix, bias: UnsafePointer<Float>? = nil, input: UnsafePointer<Float>, inputWidth: Int,
-                output: UnsafeMutablePointer<Float>, outputWidth: Int, tokens: Int, inputUnchanged: Bool = false) {
-        kernels.matmul(w, x: input, xStride: inputWidth, tokens: tokens, out: output, outStride: outputWidth, scratch: scratch,
-                       inputUnchanged: inputUnchanged)
-        if let bias {
-            for t in 0..<tokens { Ops.add(output + t * outputWidth, bias, count: w.rows) }
-        }
+                output: UnsafeMutablePointer<Float>, outputWidth: Int, tokens: Int) {
+        kernels.matmul(w, x: input, xStride: inputWidth, tokens: tokens, out: output, outStride: outputWidth, scratch: scratch)
+        addBias(bias, to: output, width: w.rows, tokens: tokens, stride: outputWidth)
+    }
+
+    /// out[t·stride ..< t·stride + width] += bias for t < T (nothing when there is no bias).
+    func addBias(_ bias: UnsafePointer<Float>?, to output: UnsafeMutablePointer<Float>, width: Int, tokens: Int, stride: Int? = nil) {
+        guard let bias else { return }
+        for t in 0..<tokens { Ops.add(output + t * (stride ?? width), bias, count: width) }
     }
 
     /// Self-attention of one layer over the T rows in `xb` (already normed):
@@ -67,9 +69,12 @@ extension InferenceState {
         let rowWidth = max(d, c.qDim)
         let tokens = batch.rowCount
         activationObserver?.observe(site: .attentionInput, layer: layer, values: xb, stride: rowWidth, width: d, tokens: tokens)
-        linear(w.wq, bias: w.bq, input: xb, inputWidth: rowWidth, output: q, outputWidth: c.qDim, tokens: tokens)
-        linear(w.wk, bias: w.bk, input: xb, inputWidth: rowWidth, output: k, outputWidth: c.kvDim, tokens: tokens, inputUnchanged: true)
-        linear(w.wv, bias: w.bv, input: xb, inputWidth: rowWidth, output: v, outputWidth: c.kvDim, tokens: tokens, inputUnchanged: true)
+        // Q, K and V in one pass over the quantized input.
+        kernels.matmul(w.wq, x: xb, xStride: rowWidth, tokens: tokens, out: q, outStride: c.qDim, scratch: scratch,
+                       second: MatmulOutput(w.wk, out: k, outStride: c.kvDim), third: MatmulOutput(w.wv, out: v, outStride: c.kvDim))
+        addBias(w.bq, to: q, width: c.qDim, tokens: tokens)
+        addBias(w.bk, to: k, width: c.kvDim, tokens: tokens)
+        addBias(w.bv, to: v, width: c.kvDim, tokens: tokens)
 
         let ropeStarted = profile.begin()
         for segment in 0..<batch.segmentCount {
@@ -106,8 +111,8 @@ extension InferenceState {
         let ffn = c.feedForwardLength
         activationObserver?.observe(site: .ffnInput, layer: layer, values: xb, stride: rowWidth, width: d, tokens: tokens)
         if let gate = w.wGate {
-            linear(gate, input: xb, inputWidth: rowWidth, output: hb, outputWidth: 2 * ffn, tokens: tokens)
-            linear(w.wUp, input: xb, inputWidth: rowWidth, output: hb + ffn, outputWidth: 2 * ffn, tokens: tokens, inputUnchanged: true)
+            kernels.matmul(gate, x: xb, xStride: rowWidth, tokens: tokens, out: hb, outStride: 2 * ffn, scratch: scratch,
+                           second: MatmulOutput(w.wUp, out: hb + ffn, outStride: 2 * ffn))
         } else {
             linear(w.wUp, input: xb, inputWidth: rowWidth, output: hb, outputWidth: 2 * ffn, tokens: tokens)
         }

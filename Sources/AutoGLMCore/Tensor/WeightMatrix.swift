@@ -14,8 +14,8 @@ public struct WeightMatrix {
     public let rowScales: UnsafePointer<Float>?
     /// [rows] int8; nil for symmetric INT8 (zero point 0) and for every other type.
     public let zeroPoints: UnsafePointer<Int8>?
-    /// Q8_0 only: the first rows / 16 groups of rows repacked for the x86 VNNI kernels
-    /// (Q8Repacking), or nil. `data` stays valid for everything else (and the tail rows).
+    /// Q8_0 and INT8: the first rows / 16 groups of rows repacked for the x86 VNNI kernels
+    /// (InterleavedWeights), or nil. `data` stays valid for everything else (and the tail rows).
     public var packed: UnsafeRawPointer? = nil
 
     public init(name: String, type: TensorType, rows: Int, cols: Int, data: UnsafeRawPointer,

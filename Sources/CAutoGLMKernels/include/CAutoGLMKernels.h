@@ -30,6 +30,38 @@ void aglm_q8_packed_matmul(const void *packed, int64_t cols, int64_t group_begin
                            const int8_t *xq, const float *xd, const int32_t *xsum, int64_t tokens,
                            float *out, int64_t out_stride);
 
+/// Per-output-channel INT8 (ReferenceDot.int8): 16 consecutive rows of `cols` int8 values
+/// (cols % 32 == 0) into the same interleaved order as Q8_0 without the scales: per block
+/// of 32 columns, for each 4-column quad the 16 rows' 4 values, each + 128.
+void aglm_i8_repack_group(const int8_t *src, void *dst, int64_t cols);
+
+/// The INT8 matmul on that layout: for row r = 16g + l and token t,
+///   S_b = Σ w·x − z_r·Σx  per block,  acc = acc + (float)S_b · d_x[b],  out = acc · s_r.
+/// `zero_points` may be NULL (symmetric). Other parameters as aglm_q8_packed_matmul.
+void aglm_i8_packed_matmul(const void *packed, int64_t cols, int64_t group_begin, int64_t group_end,
+                           const float *row_scales, const int8_t *zero_points,
+                           const int8_t *xq, const float *xd, const int32_t *xsum, int64_t tokens,
+                           float *out, int64_t out_stride);
+
+#define AGLM_FLOAT_F32 0
+#define AGLM_FLOAT_F16 1
+#define AGLM_FLOAT_BF16 2
+
+/// Float weights (AGLM_FLOAT_*; rows of `row_bytes` in the file layout) against Float
+/// activations: out[t * out_stride + r] = ReferenceDot.floatWeights(row r, token t) for
+/// r in [row_begin, row_end), t < tokens — the same 8-lane order, bit for bit. Returns 1
+/// when it ran, 0 when this CPU lacks the instructions (the Swift kernel runs instead).
+int32_t aglm_float_matmul(int32_t type, const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin,
+                          int64_t row_end, const float *x, int64_t x_stride, int64_t tokens, float *out,
+                          int64_t out_stride);
+
+/// ActivationQuantization.quantizeRow for `tokens` rows of `cols` (cols % 32 == 0) floats
+/// at x + t * x_stride into values + t * cols and scales + t * cols/32, plus the block sums
+/// of the int8 values into sums (when not NULL); bit-identical. Returns 1 when it ran, 0
+/// when this CPU lacks AVX-512.
+int32_t aglm_quantize_rows(const float *x, int64_t x_stride, int64_t tokens, int64_t cols, int8_t *values, float *scales,
+                           int32_t *sums);
+
 /// out[i] = silu(gate[i]) · up[i] for i < count, exactly as Ops.swiGLU with
 /// DeterministicMath.silu computes it (e^x in Double through the same range reduction and
 /// degree-13 Horner polynomial, rounded once to Float), 8 lanes at a time. Returns 1 when

@@ -1,0 +1,83 @@
+// ActivationQuantization.quantizeRow (and blockSums) 16 lanes at a time, with the same
+// IEEE steps: amax ignores NaN like Swift's max, d = amax / 127, id = 1 / d (0 when d is
+// 0), q = round half away from zero of x · id, clamped to int8.
+#include "CAutoGLMKernels.h"
+
+#pragma STDC FP_CONTRACT OFF
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define X86_KERNEL __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
+
+static int quantize_available(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")
+        && __builtin_cpu_supports("avx512dq");
+}
+
+// Round half away from zero, exactly: truncate, then step by the exact remainder.
+X86_KERNEL static inline __m512 round_away(__m512 v) {
+    const __m512 t = _mm512_roundscale_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    const __m512 frac = _mm512_sub_ps(v, t);
+    const __mmask16 up = _mm512_cmp_ps_mask(frac, _mm512_set1_ps(0.5f), _CMP_GE_OQ);
+    const __mmask16 down = _mm512_cmp_ps_mask(frac, _mm512_set1_ps(-0.5f), _CMP_LE_OQ);
+    __m512 r = _mm512_mask_add_ps(t, up, t, _mm512_set1_ps(1.0f));
+    return _mm512_mask_sub_ps(r, down, r, _mm512_set1_ps(1.0f));
+}
+
+X86_KERNEL static void quantize_rows(const float *x, int64_t x_stride, int64_t tokens, int64_t cols, int8_t *values,
+                                     float *scales, int32_t *sums) {
+    const __m512 abs_mask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7FFFFFFF));
+    const int64_t blocks = cols / 32;
+    for (int64_t t = 0; t < tokens; t++) {
+        const float *row = x + t * x_stride;
+        for (int64_t b = 0; b < blocks; b++) {
+            const __m512 lo = _mm512_loadu_ps(row + 32 * b);
+            const __m512 hi = _mm512_loadu_ps(row + 32 * b + 16);
+            // vmaxps returns its second operand when either is NaN: NaN inputs never win.
+            __m512 m = _mm512_max_ps(_mm512_and_ps(lo, abs_mask), _mm512_setzero_ps());
+            m = _mm512_max_ps(_mm512_and_ps(hi, abs_mask), m);
+            const float amax = _mm512_reduce_max_ps(m);
+            const float d = amax / 127.0f;
+            const float id = d != 0.0f ? 1.0f / d : 0.0f;
+            const __m512 idv = _mm512_set1_ps(id);
+            const __m512i qlo = _mm512_cvttps_epi32(round_away(_mm512_mul_ps(lo, idv)));
+            const __m512i qhi = _mm512_cvttps_epi32(round_away(_mm512_mul_ps(hi, idv)));
+            int8_t *out = values + t * cols + 32 * b;
+            _mm_storeu_si128((__m128i *)out, _mm512_cvtsepi32_epi8(qlo));
+            _mm_storeu_si128((__m128i *)(out + 16), _mm512_cvtsepi32_epi8(qhi));
+            scales[t * blocks + b] = d;
+            if (sums != NULL) {
+                const __m512i clamped = _mm512_add_epi32(
+                    _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)out)),
+                    _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(out + 16))));
+                sums[t * blocks + b] = _mm512_reduce_add_epi32(clamped);
+            }
+        }
+    }
+}
+
+int32_t aglm_quantize_rows(const float *x, int64_t x_stride, int64_t tokens, int64_t cols, int8_t *values, float *scales,
+                           int32_t *sums) {
+    static int available = -1;
+    if (available < 0) available = quantize_available();
+    if (!available) return 0;
+    quantize_rows(x, x_stride, tokens, cols, values, scales, sums);
+    return 1;
+}
+
+#else
+
+int32_t aglm_quantize_rows(const float *x, int64_t x_stride, int64_t tokens, int64_t cols, int8_t *values, float *scales,
+                           int32_t *sums) {
+    (void)x; (void)x_stride; (void)tokens; (void)cols; (void)values; (void)scales; (void)sums;
+    return 0;
+}
+
+#endif
