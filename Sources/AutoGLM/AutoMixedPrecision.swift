@@ -1,9 +1,10 @@
 import AutoGLMCore
 
 /// Mixed precision under a size budget: start from every group in the quantized type and
-/// keep groups in F16, most sensitive first, while the file stays within the budget.
-/// Stops at the first group that does not fit, so the F16 groups are always a prefix of
-/// the ranking: a person can read the decision off the sensitivity report.
+/// walk the ranking, most sensitive first, keeping each group in F16 when the file still
+/// fits the budget with it. A group that would not fit is skipped and the walk goes on,
+/// so a large group (the output projection) does not stop smaller, slightly less
+/// sensitive ones from using the room left.
 public enum AutoMixedPrecision {
     public struct Choice: Equatable {
         /// Groups that stay F16, in ranking order.
@@ -21,7 +22,7 @@ public enum AutoMixedPrecision {
         var choice = Choice(keptF16: [], predictedBytes: base, quantizedBytes: base)
         for group in ranking {
             let growth = slotBytes(of: group, in: f16) - slotBytes(of: group, in: quantized)
-            guard choice.predictedBytes + growth <= budget else { break }
+            guard choice.predictedBytes + growth <= budget else { continue }
             choice.keptF16.append(group)
             choice.predictedBytes += growth
         }
