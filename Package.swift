@@ -1,6 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// The optional Arm NN backend (README "Arm NN backend") needs Debian's libarmnn-dev 20.08:
+// `AUTOGLM_ARMNN=1 swift build` adds its targets; without the variable nothing links Arm NN.
+let withArmNN = Context.environment["AUTOGLM_ARMNN"] == "1"
+
 // Layout and invariants: see DESIGN.md. AutoGLMCore must also compile as Embedded
 // Swift (Toolchains/aarch64-cross-check.sh), so it depends on nothing but the two C targets.
 let package = Package(
@@ -40,7 +44,9 @@ let package = Package(
             dependencies: [
                 "AutoGLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ] + (withArmNN ? ["AutoGLMArmNN"] : []),
+            // Not `canImport`: a stale module from an earlier Arm NN build must not switch it on.
+            swiftSettings: withArmNN ? [.define("AUTOGLM_ARMNN")] : []
         ),
         // The daemon: socket, HTTP API, sessions, metrics, systemd integration.
         .target(
@@ -86,3 +92,23 @@ let package = Package(
         .target(name: "AllocationCountingSupport", path: "Tests/AllocationCountingSupport"),
     ]
 )
+
+if withArmNN {
+    package.targets += [
+        // C API over Arm NN's C++ (Swift never sees C++ types).
+        .target(
+            name: "CAutoGLMArmNN",
+            cxxSettings: [.unsafeFlags(["-Wno-deprecated-declarations"])],
+            linkerSettings: [.linkedLibrary("armnn")]
+        ),
+        // Full Swift: runs the linear layers as Arm NN FullyConnected networks.
+        .target(
+            name: "AutoGLMArmNN",
+            dependencies: ["AutoGLM", "CAutoGLMArmNN"]
+        ),
+        .testTarget(
+            name: "AutoGLMArmNNTests",
+            dependencies: ["AutoGLMArmNN"]
+        ),
+    ]
+}

@@ -4,9 +4,16 @@
 # the x86 emulation backend, then the daemon's acceptance tests against the release
 # binary (curl, the openai package, malformed requests, concurrency, drain) and
 # systemd-analyze on its unit. Needs: Swift 6.3, qemu-user, gcc-aarch64-linux-gnu,
-# libc6-dev-arm64-cross, curl, systemd (apt); openai, httpx (pip).
+# libc6-dev-arm64-cross, curl, systemd (apt); openai, httpx (pip). When Debian's
+# libarmnn-dev is installed (`.ci/run` installs it with libarmnn-cpuref-backend22), the
+# optional Arm NN backend is built and its tests run too; AUTOGLM_ARMNN=0 skips it,
+# AUTOGLM_ARMNN=1 insists on it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ -z "${AUTOGLM_ARMNN:-}" ] && [ -f /usr/include/armnn/ArmNN.hpp ]; then
+  export AUTOGLM_ARMNN=1
+fi
+echo "tools/test.sh: Arm NN backend ${AUTOGLM_ARMNN:-0} (AUTOGLM_ARMNN)"
 swift test
 Toolchains/aarch64-cross-check.sh
 swift build -c release --product autoglmd

@@ -28,12 +28,17 @@ public enum BundledModels {
     }
 
     public static func defaultModelPath() throws -> String {
+        try path(of: defaultFileName, what: "model", option: "--model")
+    }
+
+    /// The first bundled file named `fileName` in the search directories.
+    public static func path(of fileName: String, what: String, option: String) throws -> String {
         for dir in searchDirectories() {
-            let candidate = dir.appendingPathComponent(defaultFileName)
+            let candidate = dir.appendingPathComponent(fileName)
             if FileManager.default.fileExists(atPath: candidate.path) { return candidate.resolvingSymlinksInPath().path }
         }
-        throw BundledModelNotFound(description: "no bundled model found (looked for \(defaultFileName) in: "
-            + searchDirectories().map(\.path).joined(separator: ", ") + "); pass --model PATH or set AUTOGLM_MODELS")
+        throw BundledModelNotFound(description: "no bundled \(what) found (looked for \(fileName) in: "
+            + searchDirectories().map(\.path).joined(separator: ", ") + "); pass \(option) PATH or set AUTOGLM_MODELS")
     }
 }
 

@@ -101,10 +101,10 @@ public struct SensitivityAnalysis {
 
         var results: [GroupSensitivity] = []
         let allNames = input.gguf.tensors.map(\.name)
-        // Unique per call: two analyses in one process (parallel tests) must not share files.
-        let runId = UUID().uuidString
+        // Unique per call, not only per process: tests run analyses concurrently in one process.
+        let runID = UUID().uuidString
         for (i, group) in groups.enumerated() {
-            let path = scratchDirectory + "/sensitivity-\(ProcessInfo.processInfo.processIdentifier)-\(runId)-\(i).gguf"
+            let path = scratchDirectory + "/sensitivity-\(ProcessInfo.processInfo.processIdentifier)-\(runID)-\(i).gguf"
             defer { try? FileManager.default.removeItem(atPath: path) }
             let keep = allNames.filter { !group.contains(tensorName: $0) }
             try GGUFQuantizer.quantize(input: input.gguf, outputPath: path, type: target, keep: keep) { _ in }

@@ -14,6 +14,8 @@ struct Bench: ParsableCommand {
             arena first. Absolute figures depend on the machine's state (memory bandwidth on a shared \
             machine moves from minute to minute); compare runtimes by ratios measured alternating A/B \
             in one script (tools/compare_kernels.py).
+
+            With --concurrency 1,2,4,8,16 it measures the serving engine instead: each level runs             that many concurrent streams through the scheduler (continuous batching, one batched             pass per step) and prints one row per level (BenchConcurrency.swift).
             """)
 
     @Option(help: "Path to a GGUF model (default: the bundled model).")
@@ -28,8 +30,10 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed repetitions (after one warm-up).")
     var repetitions: Int = 5
 
-    @Option(help: "Kernel backend: reference, emulation or neon (default: the fastest exact one here).")
+    @Option(help: "Kernel backend: reference, emulation, neon or armnn (default: the fastest exact one here).")
     var backend: String?
+
+    @OptionGroup var armnn: ArmNNOptions
 
     @OptionGroup var runtime: RuntimeOptions
 
@@ -39,6 +43,8 @@ struct Bench: ParsableCommand {
     @Flag(help: "Also report the time per op kind (matmul, attention, norms, rope, activation quantization, sampling).")
     var profile = false
 
+    @OptionGroup var serving: ConcurrencyBenchOptions
+
     func validate() throws {
         guard promptTokens >= 1 else { throw ValidationError("--prompt-tokens must be at least 1") }
         guard genTokens >= 1 else { throw ValidationError("--gen-tokens must be at least 1") }
@@ -46,8 +52,22 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        // First: a backend this build lacks is an error before any file is read.
+        let (chosenBackend, useArmNN) = try resolveBackends(backend)
         let path = try model ?? BundledModels.defaultModelPath()
         let loaded = try coreCall { () throws(CoreError) in try Model(path: path) }
+        if serving.concurrency != nil {
+            let report = try ConcurrencyBench(options: serving, runtime: runtime, model: loaded, modelPath: path,
+                                              backend: try resolveBackend(backend),
+                                              promptTokens: promptTokens, genTokens: genTokens, profile: profile).run()
+            if json {
+                let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                printConcurrencyReport(report)
+            }
+            return
+        }
         var limits = try runtime.limits(for: loaded.config)
         // Size the context (and so the KV cache) for this run unless the user asked otherwise.
         if runtime.context == nil { limits.maxContext = promptTokens + genTokens }
@@ -55,10 +75,14 @@ struct Bench: ParsableCommand {
         guard promptTokens + genTokens <= limits.maxContext else {
             throw CLIError(description: "prompt + generated tokens (\(promptTokens + genTokens)) exceed the context (\(limits.maxContext))")
         }
-        let chosenBackend = try resolveBackend(backend)
         let state = try coreCall { () throws(CoreError) in try InferenceState(model: loaded, limits: limits, backend: chosenBackend) }
+        if useArmNN {
+            let tokenizer = try coreCall { () throws(CoreError) in try Tokenizer(gguf: loaded.gguf) }
+            printError(try armnn.attach(to: state, tokenizer: tokenizer))
+        }
         let runs = try singleStreamRuns(state: state)
-        let report = SingleStreamReport(model: path, backend: chosenBackend, state: state, runs: runs,
+        let report = SingleStreamReport(model: path, backendName: useArmNN ? ArmNNOptions.backendName : chosenBackend.name,
+                                        state: state, runs: runs,
                                         promptTokens: promptTokens, genTokens: genTokens)
         if json {
             let data = try JSONSerialization.data(withJSONObject: report.json(), options: [.sortedKeys])
@@ -131,7 +155,7 @@ struct SingleStreamRun {
 /// Medians, extremes and the memory figures of a set of single-stream runs.
 struct SingleStreamReport {
     let model: String
-    let backend: Backend
+    let backendName: String
     let state: InferenceState
     let runs: [SingleStreamRun]
     let promptTokens: Int
@@ -149,7 +173,7 @@ struct SingleStreamReport {
     func json() -> [String: Any] {
         var object: [String: Any] = [
             "model": model,
-            "backend": backend.name,
+            "backend": backendName,
             "threads": state.limits.threads,
             "prefill_chunk": state.limits.prefillChunk,
             "prompt_tokens": promptTokens,
@@ -174,7 +198,7 @@ struct SingleStreamReport {
             "\(label) \(f1(s["median"])) \(unit) (min \(f1(s["min"])), max \(f1(s["max"])))"
         }
         var lines = [
-            "model \(model), backend \(backend.name), threads \(state.limits.threads), \(runs.count) repetitions",
+            "model \(model), backend \(backendName), threads \(state.limits.threads), \(runs.count) repetitions",
             row("prefill \(promptTokens) tokens:", pp, "tok/s"),
             row("decode \(genTokens) tokens: ", tg, "tok/s"),
             row("end to end:", e2e, "ms"),

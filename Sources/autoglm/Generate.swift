@@ -37,8 +37,10 @@ struct Generate: ParsableCommand {
     @Option(help: "Sampling seed.")
     var seed: UInt64 = 0
 
-    @Option(help: "Kernel backend: reference, emulation or neon (default: the fastest exact one here).")
+    @Option(help: "Kernel backend: reference, emulation, neon or armnn (default: the fastest exact one here).")
     var backend: String?
+
+    @OptionGroup var armnn: ArmNNOptions
 
     @OptionGroup var runtime: RuntimeOptions
 
@@ -49,16 +51,19 @@ struct Generate: ParsableCommand {
     var verbose = false
 
     func run() throws {
+        // First: a backend this build lacks is an error before any file is read.
+        let (chosenBackend, useArmNN) = try resolveBackends(backend)
         let path = try model ?? BundledModels.defaultModelPath()
         let loaded = try coreCall { () throws(CoreError) in try Model(path: path) }
         let tokenizer = try coreCall { () throws(CoreError) in try Tokenizer(gguf: loaded.gguf) }
         let limits = try runtime.limits(for: loaded.config)
-        let chosenBackend = try resolveBackend(backend)
         let state = try coreCall { () throws(CoreError) in try InferenceState(model: loaded, limits: limits, backend: chosenBackend) }
+        let armnnSetup = useArmNN ? try armnn.attach(to: state, tokenizer: tokenizer) : nil
+        let backendName = useArmNN ? ArmNNOptions.backendName : chosenBackend.name
         if verbose {
             printError("model: \(path)")
             printError(describe(loaded.config))
-            printError("backend: \(chosenBackend.name)")
+            printError("backend: \(backendName)" + (armnnSetup.map { " (\($0); attention, norms and RoPE on \(chosenBackend.name))" } ?? ""))
             printError(state.plan.description)
         }
         let sampling = SamplerConfig(temperature: temperature, topK: topK, topP: topP, minP: minP,
@@ -90,7 +95,7 @@ struct Generate: ParsableCommand {
         } else {
             let object: [String: Any] = [
                 "model": path,
-                "backend": chosenBackend.name,
+                "backend": backendName,
                 "prompt_tokens": promptIds.map(Int.init),
                 "tokens": result.tokens.map(Int.init),
                 "text": tokenizer.decode(result.tokens.filter { tokenizer.tokenType($0) != .control }),

@@ -24,8 +24,10 @@ struct PerplexityCommand: ParsableCommand {
     @Option(help: "Window length in tokens.")
     var context: Int = 512
 
-    @Option(help: "Kernel backend: reference, emulation or neon.")
+    @Option(help: "Kernel backend: reference, emulation, neon or armnn.")
     var backend: String?
+
+    @OptionGroup var armnn: ArmNNOptions
 
     @Option(help: "Worker threads for the kernels.")
     var threads: Int = 1
@@ -34,15 +36,17 @@ struct PerplexityCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        // First: a backend this build lacks is an error before any file is read.
+        let (chosen, useArmNN) = try resolveBackends(backend)
         let path = try model ?? BundledModels.defaultModelPath()
         guard let data = FileManager.default.contents(atPath: text) else {
             throw CLIError(description: "cannot read text file '\(text)'")
         }
         let loaded = try coreCall { () throws(CoreError) in try Model(path: path) }
         let tokenizer = try coreCall { () throws(CoreError) in try Tokenizer(gguf: loaded.gguf) }
-        let chosen = try resolveBackend(backend)
         let limits = RuntimeLimits(maxContext: context, prefillChunk: min(64, context), threads: threads)
         let state = try coreCall { () throws(CoreError) in try InferenceState(model: loaded, limits: limits, backend: chosen) }
+        if useArmNN { printError(try armnn.attach(to: state, tokenizer: tokenizer)) }
         // As llama.cpp: BOS (when the vocabulary adds one) starts the token stream, and each
         // window's first token is replaced by BOS again.
         let tokens = tokenizer.encode(String(decoding: data, as: UTF8.self), addBos: tokenizer.addBosDefault)
@@ -57,7 +61,7 @@ struct PerplexityCommand: ParsableCommand {
         }
         if json {
             let object: [String: Any] = [
-                "model": path, "text": text, "context": context, "windows": result.windows,
+                "model": path, "text": text, "backend": useArmNN ? ArmNNOptions.backendName : chosen.name, "context": context, "windows": result.windows,
                 "tokens": result.scoredTokens, "text_tokens": tokens.count,
                 "perplexity": result.perplexity, "bits_per_byte": result.bitsPerByte,
             ]

@@ -15,21 +15,38 @@ struct RuntimeOptions: ParsableArguments {
     @Option(help: "Worker threads for the kernels.")
     var threads: Int = 1
 
-    @Option(name: .customLong("kv-type"), help: "KV cache element type: f32 or f16.")
+    @Option(name: .customLong("kv-type"), help: "KV cache element type: f32, f16 or int8 (per-head scale).")
     var kvType: String = "f32"
+
+    @Option(help: "Sequences that may hold KV pages at once, running or paused (default: the batch).")
+    var sequences: Int?
+
+    @Option(name: .customLong("kv-budget-mib"),
+            help: "KV page pool size in MiB (default: every sequence at full context).")
+    var kvBudgetMiB: Int?
 
     static let defaultContextCap = 4096
 
     func limits(for config: ModelConfig) throws -> RuntimeLimits {
         let context = self.context ?? min(config.trainedContextLength, RuntimeOptions.defaultContextCap)
         let kv = try coreCall { () throws(CoreError) in try KVCacheType(name: kvType) }
-        return RuntimeLimits(maxContext: context, maxBatch: batch, prefillChunk: min(chunk, context), threads: threads, kvType: kv)
+        var limits = RuntimeLimits(maxContext: context, maxBatch: batch, prefillChunk: min(chunk, context), threads: threads, kvType: kv,
+                                   maxSequences: sequences ?? 0)
+        if let kvBudgetMiB {
+            let layout = try coreCall { () throws(CoreError) in try KVPageLayout(config: config, type: kv) }
+            let pages = kvBudgetMiB * 1024 * 1024 / layout.pageBytes
+            guard pages >= 1 else {
+                throw CLIError(description: "--kv-budget-mib \(kvBudgetMiB) holds no KV page (\(formatBytes(layout.pageBytes)) each)")
+            }
+            limits.kvPages = pages
+        }
+        return limits
     }
 }
 
 struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the memory plan for a model: every arena buffer, the KV cache and the mapped weights.")
+        abstract: "Print the memory plan for a model: every arena buffer, the KV page pool and the mapped weights.")
 
     @Option(help: "Path to a GGUF model.")
     var model: String

@@ -189,3 +189,14 @@ extension KVPagePool {
         prefixPagesQueried == 0 ? 0 : Double(prefixPagesHit) / Double(prefixPagesQueried)
     }
 }
+
+extension KVPagePool {
+    /// Drops every idle cached page (referenced ones stay until released) and zeroes the
+    /// statistics: benchmarks start each level from a cold cache.
+    public func clearPrefixCache() {
+        for p in 0..<pageCount where cacheKeys[p] != 0 && refCounts[p] == 0 { unregister(Int32(p)) }
+        prefixPagesQueried = 0
+        prefixPagesHit = 0
+        evictions = 0
+    }
+}

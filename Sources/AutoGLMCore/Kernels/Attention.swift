@@ -1,14 +1,17 @@
 /// Causal grouped-query attention of every segment of a ForwardBatch against its own
-/// sequence's KV pages. Work units are (segment, head) pairs split over the pool, each
-/// with its own slice of the scores buffer, so results depend neither on the thread count
-/// nor on what else is in the batch. A class reused for every layer and step: the pool
-/// takes it without boxing a closure.
+/// sequence's KV pages. Work units are (segment, KV head) pairs split over the pool: a
+/// unit serves the whole query group of its KV head, so each K and V row is read (and
+/// widened from f16) once per group rather than once per query head. Each unit owns its
+/// slice of the scores buffer, so results depend neither on the thread count nor on what
+/// else is in the batch. A class reused for every layer and step: the pool takes it
+/// without boxing a closure.
 ///
 /// For query head h (kv head g = h / (heads / kv_heads)) and row t at position p:
 ///   s_j = (q_h · K[j, g]) / sqrt(head_dim)   for j ≤ p   (K[j] in page table[j / 16], slot j % 16)
 ///   out_h = Σ_j softmax(s)_j · V[j, g]
 final class AttentionTask: ThreadPoolTask {
     let headCount: Int
+    let kvHeadCount: Int
     let headDim: Int
     let groupSize: Int
     let qDim: Int
@@ -18,7 +21,7 @@ final class AttentionTask: ThreadPoolTask {
     let batch: ForwardBatch
     let q: UnsafeMutablePointer<Float>           // [T × qDim]
     let out: UnsafeMutablePointer<Float>         // [T × qDim]
-    let scores: UnsafeMutablePointer<Float>      // [threads × maxContext]
+    let scratch: UnsafeMutablePointer<Float>     // [threads × (groupSize × maxContext + headDim)]
 
     // Per call.
     var layer = 0
@@ -27,6 +30,7 @@ final class AttentionTask: ThreadPoolTask {
     init(config c: ModelConfig, limits: RuntimeLimits, backend: Backend, pool: KVPagePool, batch: ForwardBatch,
          q: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>) {
         headCount = c.headCount
+        kvHeadCount = c.kvHeadCount
         headDim = c.headDim
         groupSize = c.headCount / c.kvHeadCount
         qDim = c.qDim
@@ -36,30 +40,43 @@ final class AttentionTask: ThreadPoolTask {
         self.batch = batch
         self.q = q
         self.out = out
-        self.scores = scores
+        scratch = scores
     }
 
+    /// Work units of the current batch.
+    var unitCount: Int { batch.segmentCount * kvHeadCount }
+
     func run(task: Int) {
-        let units = batch.segmentCount * headCount
+        let units = unitCount
+        let perTask = groupSize * maxContext + headDim
+        let scores = scratch + task * perTask
+        let row = scores + groupSize * maxContext
         for unit in (units * task / taskCount)..<(units * (task + 1) / taskCount) {
-            attend(segment: unit / headCount, head: unit % headCount, scores: scores + task * maxContext)
+            attend(segment: unit / kvHeadCount, kvHead: unit % kvHeadCount, scores: scores, row: row)
         }
     }
 
-    private func attend(segment: Int, head h: Int, scores: UnsafeMutablePointer<Float>) {
+    /// A K or V head row as f32: f32 rows are used in place, f16 ones widened into `row`.
+    @inline(__always)
+    private func widened(_ p: UnsafeRawPointer, type: KVCacheType, into row: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        if type == .f32 { return p.assumingMemoryBound(to: Float.self) }
+        let h = p.assumingMemoryBound(to: UInt16.self)
+        for i in 0..<headDim { row[i] = HalfFloat.toFloat(h[i]) }
+        return UnsafePointer(row)
+    }
+
+    private func attend(segment: Int, kvHead: Int, scores: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>) {
         let layout = pool.layout
         let perPage = KVPageLayout.tokensPerPage
         let scale = 1 / Float(headDim).squareRoot()
         let kvType = layout.type
-        let keyType: TensorType = kvType == .f32 ? .f32 : .f16
-        let elementBytes = kvType.bytes
-        let kvHead = h / groupSize
-        let headOffset = kvHead * headDim * elementBytes
+        let headOffset = kvHead * headDim * kvType.bytes
         let table = pool.pageTable(batch.segmentSequences[segment])
         let first = batch.segmentFirstRows[segment]
         let start = batch.segmentStarts[segment]
+        let firstHead = kvHead * groupSize
         for t in 0..<batch.segmentRowCounts[segment] {
-            let query = q + (first + t) * qDim + h * headDim
+            let queries = q + (first + t) * qDim + firstHead * headDim
             let visible = start + t + 1
             var j = 0
             while j < visible {
@@ -68,42 +85,51 @@ final class AttentionTask: ThreadPoolTask {
                 for slot in 0..<slots {
                     let index = layout.rowIndex(layer: layer, value: false, slot: slot)
                     let key = page + index * layout.rowBytes + headOffset
-                    let dot: Float
-                    switch kvType {
-                    case .int8:
-                        dot = KVRowCodec.int8Dot(key.assumingMemoryBound(to: Int8.self), query, count: headDim,
-                                                 scale: KVRowCodec.int8Scale(page: page, layout: layout, rowIndex: index, head: kvHead))
-                    case .f32, .f16:
-                        dot = backend == .reference
-                            ? ReferenceDot.floatWeights(keyType, key, query, count: headDim)
-                            : VectorDot.floatWeights(keyType, key, query, count: headDim)
+                    if kvType == .int8 {
+                        let k8 = key.assumingMemoryBound(to: Int8.self)
+                        let keyScale = KVRowCodec.int8Scale(page: page, layout: layout, rowIndex: index, head: kvHead)
+                        for g in 0..<groupSize {
+                            scores[g * maxContext + j + slot] = KVRowCodec.int8Dot(k8, queries + g * headDim, count: headDim, scale: keyScale) * scale
+                        }
+                    } else {
+                        let k = UnsafeRawPointer(widened(key, type: kvType, into: row))
+                        for g in 0..<groupSize {
+                            let dot = backend == .reference
+                                ? ReferenceDot.floatWeights(.f32, k, queries + g * headDim, count: headDim)
+                                : VectorDot.floatWeights(.f32, k, queries + g * headDim, count: headDim)
+                            scores[g * maxContext + j + slot] = dot * scale
+                        }
                     }
-                    scores[j + slot] = dot * scale
                 }
                 j += slots
             }
-            Ops.softmax(scores, count: visible)
-            let o = out + (first + t) * qDim + h * headDim
-            for i in 0..<headDim { o[i] = 0 }
+            for g in 0..<groupSize {
+                Ops.softmax(scores + g * maxContext, count: visible)
+                let o = out + (first + t) * qDim + (firstHead + g) * headDim
+                for i in 0..<headDim { o[i] = 0 }
+            }
             j = 0
             while j < visible {
                 let page = UnsafeRawPointer(pool.page(table[j / perPage]))
                 let slots = min(perPage, visible - j)
                 for slot in 0..<slots {
-                    let p = scores[j + slot]
                     let index = layout.rowIndex(layer: layer, value: true, slot: slot)
                     let value = page + index * layout.rowBytes + headOffset
-                    switch kvType {
-                    case .f32:
-                        let v = value.assumingMemoryBound(to: Float.self)
-                        for i in 0..<headDim { o[i] += p * v[i] }
-                    case .f16:
-                        let v = value.assumingMemoryBound(to: UInt16.self)
-                        for i in 0..<headDim { o[i] += p * HalfFloat.toFloat(v[i]) }
-                    case .int8:
+                    if kvType == .int8 {
                         let v = value.assumingMemoryBound(to: Int8.self)
-                        let pv = p * KVRowCodec.int8Scale(page: page, layout: layout, rowIndex: index, head: kvHead)
-                        for i in 0..<headDim { o[i] += pv * Float(v[i]) }
+                        let valueScale = KVRowCodec.int8Scale(page: page, layout: layout, rowIndex: index, head: kvHead)
+                        for g in 0..<groupSize {
+                            let o = out + (first + t) * qDim + (firstHead + g) * headDim
+                            let pv = scores[g * maxContext + j + slot] * valueScale
+                            for i in 0..<headDim { o[i] += pv * Float(v[i]) }
+                        }
+                    } else {
+                        let v = widened(value, type: kvType, into: row)
+                        for g in 0..<groupSize {
+                            let o = out + (first + t) * qDim + (firstHead + g) * headDim
+                            let p = scores[g * maxContext + j + slot]
+                            for i in 0..<headDim { o[i] += p * v[i] }
+                        }
                     }
                 }
                 j += slots

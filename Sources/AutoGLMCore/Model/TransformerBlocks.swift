@@ -46,11 +46,18 @@ extension InferenceState {
         }
     }
 
-    /// out[t] = W · in[t] (+ bias) for t < T.
+    /// out[t] = W · in[t] (+ bias) for t < T, on the external backend when one is set and
+    /// takes this matrix, else on our kernels.
     func linear(_ w: WeightMatrix, bias: UnsafePointer<Float>? = nil, input: UnsafePointer<Float>, inputWidth: Int,
                 output: UnsafeMutablePointer<Float>, outputWidth: Int, tokens: Int) {
+        if let external = externalLinear,
+           external.linear(w, input: input, inputWidth: inputWidth, output: output, outputWidth: outputWidth, tokens: tokens) {
+            external.didCompute(w, input: input, inputWidth: inputWidth, output: output, outputWidth: outputWidth, tokens: tokens)
+            return
+        }
         kernels.matmul(w, x: input, xStride: inputWidth, tokens: tokens, out: output, outStride: outputWidth, scratch: scratch)
         addBias(bias, to: output, width: w.rows, tokens: tokens, stride: outputWidth)
+        externalLinear?.didCompute(w, input: input, inputWidth: inputWidth, output: output, outputWidth: outputWidth, tokens: tokens)
     }
 
     /// out[t·stride ..< t·stride + width] += bias for t < T (nothing when there is no bias).
@@ -69,12 +76,19 @@ extension InferenceState {
         let rowWidth = max(d, c.qDim)
         let tokens = batch.rowCount
         activationObserver?.observe(site: .attentionInput, layer: layer, values: xb, stride: rowWidth, width: d, tokens: tokens)
-        // Q, K and V in one pass over the quantized input.
-        kernels.matmul(w.wq, x: xb, xStride: rowWidth, tokens: tokens, out: q, outStride: c.qDim, scratch: scratch,
-                       second: MatmulOutput(w.wk, out: k, outStride: c.kvDim), third: MatmulOutput(w.wv, out: v, outStride: c.kvDim))
-        addBias(w.bq, to: q, width: c.qDim, tokens: tokens)
-        addBias(w.bk, to: k, width: c.kvDim, tokens: tokens)
-        addBias(w.bv, to: v, width: c.kvDim, tokens: tokens)
+        if externalLinear != nil {
+            // An external backend (Arm NN) takes each matrix on its own.
+            linear(w.wq, bias: w.bq, input: xb, inputWidth: rowWidth, output: q, outputWidth: c.qDim, tokens: tokens)
+            linear(w.wk, bias: w.bk, input: xb, inputWidth: rowWidth, output: k, outputWidth: c.kvDim, tokens: tokens)
+            linear(w.wv, bias: w.bv, input: xb, inputWidth: rowWidth, output: v, outputWidth: c.kvDim, tokens: tokens)
+        } else {
+            // Q, K and V in one pass over the quantized input.
+            kernels.matmul(w.wq, x: xb, xStride: rowWidth, tokens: tokens, out: q, outStride: c.qDim, scratch: scratch,
+                           second: MatmulOutput(w.wk, out: k, outStride: c.kvDim), third: MatmulOutput(w.wv, out: v, outStride: c.kvDim))
+            addBias(w.bq, to: q, width: c.qDim, tokens: tokens)
+            addBias(w.bk, to: k, width: c.kvDim, tokens: tokens)
+            addBias(w.bv, to: v, width: c.kvDim, tokens: tokens)
+        }
 
         let ropeStarted = profile.begin()
         for segment in 0..<batch.segmentCount {
@@ -93,7 +107,7 @@ extension InferenceState {
         profile.end(.rope, since: ropeStarted)
 
         attention.layer = layer
-        attention.taskCount = min(kernels.pool.threadCount, batch.segmentCount * c.headCount)
+        attention.taskCount = min(kernels.pool.threadCount, attention.unitCount)
         let attentionStarted = profile.begin()
         kernels.pool.run(attention.taskCount, attention)
         activationObserver?.observe(site: .attentionOutputInput, layer: layer, values: attentionOut, stride: c.qDim,
@@ -110,7 +124,10 @@ extension InferenceState {
         let rowWidth = max(d, c.qDim)
         let ffn = c.feedForwardLength
         activationObserver?.observe(site: .ffnInput, layer: layer, values: xb, stride: rowWidth, width: d, tokens: tokens)
-        if let gate = w.wGate {
+        if let gate = w.wGate, externalLinear != nil {
+            linear(gate, input: xb, inputWidth: rowWidth, output: hb, outputWidth: 2 * ffn, tokens: tokens)
+            linear(w.wUp, input: xb, inputWidth: rowWidth, output: hb + ffn, outputWidth: 2 * ffn, tokens: tokens)
+        } else if let gate = w.wGate {
             kernels.matmul(gate, x: xb, xStride: rowWidth, tokens: tokens, out: hb, outStride: 2 * ffn, scratch: scratch,
                            second: MatmulOutput(w.wUp, out: hb + ffn, outStride: 2 * ffn))
         } else {

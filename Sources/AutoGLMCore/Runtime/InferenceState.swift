@@ -6,6 +6,9 @@ public final class InferenceState {
     public let plan: MemoryPlan
     public let arena: Arena
     public let kernels: LinearKernels
+    /// Runs (or watches) the linear layers instead of `kernels` when set: the Arm NN
+    /// backend, a calibration pass. Set once after start-up, never per token.
+    public var externalLinear: (any ExternalLinearBackend)?
     /// Time per op kind, off unless a caller (autoglm bench --profile) enables it.
     public let profile: OpProfile
 

@@ -10,7 +10,8 @@
 ///     pages and resumes where it was. New non-critical arrivals under high load wait
 ///     for the batching window (below) first.
 ///  3. Rows are added in priority order, decodes before prefill chunks within a class,
-///     until the step's token budget is used. Each row's KV pages are reserved first;
+///     until the step's token budget is used; while a critical request prefills, lower
+///     classes sit the step out (criticalPrefillIsExclusive). Each row's KV pages are reserved first;
 ///     when the pool is out, pages are taken from the lowest requests after it in that
 ///     order — paused ones, then running ones — which are evicted (pages released,
 ///     recomputed later, often from the prefix cache). A request that alone needs more
@@ -215,13 +216,18 @@ public final class Scheduler {
         batch.removeAll()
         var promptRows = 0
         var logitsCount = 0
+        var criticalPrefilling = false
+        let criticalChunk = config.criticalPrefillChunk == 0 ? config.stepTokenBudget : config.criticalPrefillChunk
         var i = 0
         while i < chosenCount {
             guard let r = chosen[i] else { i += 1; continue }
             let budget = config.stepTokenBudget - batch.rowCount
-            if budget == 0 { i += 1; continue }  // stays running, rows next step
-            let rows = reservePages(for: r, maxRows: min(budget, config.prefillChunk), chosenIndex: i, now: now)
+            // Either stays running and gets rows next step.
+            if budget == 0 || (criticalPrefilling && r.priority != .critical) { i += 1; continue }
+            let chunk = r.priority == .critical ? criticalChunk : config.prefillChunk
+            let rows = reservePages(for: r, maxRows: min(budget, chunk), chosenIndex: i, now: now)
             if rows == 0 { i += 1; continue }
+            if r.priority == .critical && !r.isDecoding && config.criticalPrefillIsExclusive { criticalPrefilling = true }
             let completes = r.computed + rows == r.tokenCount
             batch.append(sequence: r.slot, tokens: UnsafeBufferPointer(start: r.tokens + r.computed, count: rows),
                          startPosition: r.computed, wantsLogits: completes)

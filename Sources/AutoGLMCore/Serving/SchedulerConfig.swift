@@ -5,8 +5,14 @@ public struct SchedulerConfig {
     /// Rows (prompt tokens + decode tokens) per forward pass (≤ the plan's rows).
     public var stepTokenBudget: Int
     /// Prompt tokens of one request per pass: long prompts are chunked so the decodes of
-    /// others keep flowing between chunks.
+    /// others keep flowing between chunks. Small chunks also bound how long a critical
+    /// arrival waits for the pass in flight.
     public var prefillChunk: Int
+    /// Prompt tokens of a critical request per pass; 0: the whole step budget.
+    public var criticalPrefillChunk: Int
+    /// While a critical request prefills, lower classes sit out: its prompt runs as fast as
+    /// it would alone (their decodes lose one or a few steps).
+    public var criticalPrefillIsExclusive: Bool
     /// Requests held at once (running, paused, waiting).
     public var maxRequests: Int
     /// Upper bound of the adaptive batching window (the seeds' 10–50 ms).
@@ -16,12 +22,15 @@ public struct SchedulerConfig {
     /// Tokens that end a turn (the tokenizer's end-of-generation set).
     public var endOfGenerationTokens: [Int32]
 
-    public init(maxRunning: Int, stepTokenBudget: Int, prefillChunk: Int, maxRequests: Int = 64,
+    public init(maxRunning: Int, stepTokenBudget: Int, prefillChunk: Int, criticalPrefillChunk: Int = 0,
+                criticalPrefillIsExclusive: Bool = true, maxRequests: Int = 64,
                 maxBatchingWindowNanoseconds: UInt64 = 20_000_000, highLoadFraction: Double = 0.5,
                 endOfGenerationTokens: [Int32] = []) {
         self.maxRunning = maxRunning
         self.stepTokenBudget = stepTokenBudget
         self.prefillChunk = prefillChunk
+        self.criticalPrefillChunk = criticalPrefillChunk
+        self.criticalPrefillIsExclusive = criticalPrefillIsExclusive
         self.maxRequests = maxRequests
         self.maxBatchingWindowNanoseconds = maxBatchingWindowNanoseconds
         self.highLoadFraction = highLoadFraction
