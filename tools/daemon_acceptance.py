@@ -606,7 +606,7 @@ def standalone_tests(binary):
             # A stream running when SIGTERM comes finishes.
             conn = UnixHTTPConnection(d.socket)
             conn.request("POST", "/v1/completions", body=json.dumps(
-                {"prompt": "And", "max_tokens": 60, "stream": True, "temperature": 0, "stop": ["\u2603"]}))
+                {"prompt": "And", "max_tokens": MAX_TOKENS, "stream": True, "temperature": 0, "stop": ["\u2603"]}))
             resp = conn.getresponse()
             first = resp.readline()
             assert first.startswith(b"data: "), first
