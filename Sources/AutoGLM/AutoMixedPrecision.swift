@@ -29,6 +29,25 @@ public enum AutoMixedPrecision {
         return choice
     }
 
+    /// What the F16 groups are chosen by.
+    public enum Criterion: String, CaseIterable {
+        /// Mean next-token KL: any change of the distribution, most changed first.
+        case kl
+        /// Perplexity change: only groups whose quantization raised perplexity on the
+        /// ranking text, largest rise first (targets perplexity, noise included).
+        case perplexity
+    }
+
+    /// The report's groups in the order `choose` walks them.
+    public static func ranking(_ report: SensitivityReport, by criterion: Criterion) -> [TensorGroup] {
+        switch criterion {
+        case .kl:
+            return report.groups.sorted { $0.klDivergence > $1.klDivergence }.map(\.group)
+        case .perplexity:
+            return report.groups.filter { $0.perplexityChange > 0 }.sorted { $0.perplexityChange > $1.perplexityChange }.map(\.group)
+        }
+    }
+
     /// Bytes the group's tensors occupy in the data section, padding to alignment included.
     static func slotBytes(of group: TensorGroup, in gguf: GGUFFile) -> Int {
         var total = 0

@@ -14,6 +14,10 @@ struct AutoMixedOptions: ParsableArguments {
     @Option(help: "--auto-mixed: text to rank the groups on when no --sensitivity report is given.")
     var text: String?
 
+    @Option(name: .customLong("rank-by"),
+            help: "--auto-mixed: choose F16 groups by perplexity (default: only groups whose quantization raised perplexity, largest rise first) or kl (next-token KL).")
+    var rankBy: String = AutoMixedPrecision.Criterion.perplexity.rawValue
+
     @Option(help: "--auto-mixed with --text: windows of text scored per group.")
     var windows: Int = 8
 
@@ -46,6 +50,9 @@ extension Quantize {
         guard report.type == type.lowercased() else {
             throw CLIError(description: "the sensitivity report ranks \(report.type) groups, not \(type)")
         }
+        guard let criterion = AutoMixedPrecision.Criterion(rawValue: mixed.rankBy) else {
+            throw CLIError(description: "--rank-by '\(mixed.rankBy)': expected kl or perplexity")
+        }
         let names = Set(input.tensors.map(\.name))
         for g in report.groups where !g.group.tensors.allSatisfy(names.contains) {
             throw CLIError(description: "sensitivity group \(g.group.name) names tensors not in '\(model)': report from another model?")
@@ -61,7 +68,7 @@ extension Quantize {
         }
         let pureFile = try coreCall { () throws(CoreError) in try GGUFFile(path: pure) }
         let halfFile = try coreCall { () throws(CoreError) in try GGUFFile(path: half) }
-        var choice = AutoMixedPrecision.choose(ranking: report.groups.map(\.group), quantized: pureFile, f16: halfFile, budget: budget)
+        var choice = AutoMixedPrecision.choose(ranking: AutoMixedPrecision.ranking(report, by: criterion), quantized: pureFile, f16: halfFile, budget: budget)
         guard choice.quantizedBytes <= budget else {
             throw CLIError(description: "--auto-mixed \(size) (\(budget) bytes) is below the all-\(type) size \(choice.quantizedBytes) bytes")
         }
@@ -87,7 +94,7 @@ extension Quantize {
             if summary.outputBytes <= budget || kept.isEmpty {
                 printError("wrote \(out): \(InspectText.byteSize(summary.outputBytes)), budget \(budget), "
                     + "all-\(type) \(choice.quantizedBytes)")
-                printError("F16 groups (\(kept.count) of \(report.groups.count), most sensitive first): "
+                printError("F16 groups (\(kept.count) of \(report.groups.count), ranked by \(criterion.rawValue)): "
                     + (kept.isEmpty ? "none" : kept.map(\.name).joined(separator: ", ")))
                 return
             }

@@ -229,19 +229,25 @@ import Testing
     }
 
     /// The C activation quantization against ActivationQuantization's Swift loop: random
-    /// blocks of several magnitudes, an all-zero block and exact .5 ties (amax 127 makes
-    /// x · id = x); also the block sums. (NaN or infinite activations trap in the Swift loop's
-    /// Int32 conversion, so they are not a case to compare.)
+    /// blocks of several magnitudes, an all-zero block, exact .5 ties (amax 127 makes
+    /// x · id = x), and blocks with NaN, ±infinity or a largest value so tiny that 1/d
+    /// overflows (both must give the same bytes, not trap); also the block sums.
     @Test func vectorizedActivationQuantizationEqualsSwiftBitForBit() throws {
         var rng = Random(state: 2024)
-        let cols = 32 * 12
+        let cols = 32 * 15
         var x: [Float] = []
-        for b in 0..<(cols / 32) {
+        for b in 0..<12 {
             let scale: Float = [1, 1e-3, 300, 0, 1e-30, 1][b % 6]
             x += (0..<32).map { _ in rng.float(scale) }
         }
         for j in 0..<32 { x[32 * 5 + j] = Float(j % 2 == 0 ? 1 : -1) * (Float(j) + 0.5) }  // ties
         x[32 * 5 + 31] = 127
+        x += (0..<32).map { Float($0) - 16 }
+        x[32 * 12 + 3] = .nan                   // NaN ignored by amax, its own value saturates
+        x += (0..<32).map { Float($0) - 16 }
+        x[32 * 13 + 7] = .infinity              // d = ∞, 1/d = 0, ∞ · 0 = NaN
+        x[32 * 13 + 8] = -.infinity
+        x += (0..<32).map { Float($0 % 3) * 1e-40 }  // subnormal block: 1/d = ∞
         let tokens = 2
         let rows = x + x.map { -$0 }
         var swiftValues = [Int8](repeating: 0, count: tokens * cols), cValues = swiftValues
@@ -263,6 +269,11 @@ import Testing
         #expect(cValues == swiftValues)
         #expect(cScales.map(\.bitPattern) == swiftScales.map(\.bitPattern))
         #expect(cSums == swiftSums)
+        // The non-finite cases by their definition, on the Swift spec itself.
+        #expect(swiftValues[32 * 12] == -127 && swiftValues[32 * 12 + 3] == -128)       // amax 16 ignores NaN
+        #expect(swiftValues[32 * 13 + 7] == -128 && swiftValues[32 * 13 + 8] == -128)   // ±∞ · 0
+        #expect(swiftValues[32 * 13] == 0 && swiftScales[13] == .infinity)
+        #expect(swiftValues[32 * 14] == -128 && swiftValues[32 * 14 + 2] == -128)       // 0 · ∞ and 2e-40 · ∞
     }
 
     @Test func halfFloatRoundTripsEveryHalf() {

@@ -117,6 +117,17 @@ import Testing
         #expect(roomy.predictedBytes > qf.file.count + 25_000 && roomy.predictedBytes <= qf.file.count + 30_000)
     }
 
+    @Test func rankingCriteria() {
+        func entry(_ name: String, kl: Double, change: Double) -> GroupSensitivity {
+            GroupSensitivity(group: TensorGroup(name: name, tensors: [name]), klDivergence: kl, perplexity: 10 + change,
+                             perplexityChange: change, inputBytes: 4, quantizedBytes: 1)
+        }
+        let report = SensitivityReport(model: "m", type: "int8", context: 8, windows: 1, scoredTokens: 3, perplexity: 10,
+                                       groups: [entry("a", kl: 3, change: -0.5), entry("b", kl: 2, change: 0.1), entry("c", kl: 1, change: 0.3)])
+        #expect(AutoMixedPrecision.ranking(report, by: .kl).map(\.name) == ["a", "b", "c"])
+        #expect(AutoMixedPrecision.ranking(report, by: .perplexity).map(\.name) == ["c", "b"])  // a lowered perplexity
+    }
+
     @Test func sizesParse() {
         #expect(AutoMixedPrecision.parseSize("6MB") == 6_000_000)
         #expect(AutoMixedPrecision.parseSize("6000000") == 6_000_000)

@@ -2,7 +2,8 @@
 /// Float scale per block, int8 values. Every backend runs this same code, so the
 /// quantized activations (and everything downstream) agree bit for bit.
 ///
-///   amax = max |x| over the block,  d = amax / 127,  q = round(x / d)  (half away from zero)
+///   amax = max |x| over the block (NaN ignored),  d = amax / 127,  q = round(x · (1/d))
+///   (half away from zero, saturated to int8; non-finite products give −128, see roundedToInt32)
 ///
 /// The scale stays Float (llama.cpp rounds it to f16); that keeps activation error below
 /// half a step of 1/127 of the block's largest magnitude.
@@ -21,11 +22,23 @@ public enum ActivationQuantization {
             let d = amax / 127
             let id: Float = d != 0 ? 1 / d : 0
             for j in 0..<blockSize {
-                values[base + j] = Int8(clamping: Int32((x[base + j] * id).rounded(.toNearestOrAwayFromZero)))
+                values[base + j] = Int8(clamping: roundedToInt32(x[base + j] * id))
             }
             scales[b] = d
             b += 1
         }
+    }
+
+    /// round(v) half away from zero as Int32; a value with no Int32 (NaN, ±infinity, beyond
+    /// ±2³¹ — what a NaN or infinite activation, or a block so tiny that 1/d overflows,
+    /// produces) becomes Int32.min, which is what x86's conversion instructions return.
+    /// Defined here rather than trapping, so bad activations from a damaged model give
+    /// garbage numbers on every backend alike instead of a crash.
+    @inline(__always)
+    static func roundedToInt32(_ v: Float) -> Int32 {
+        let r = v.rounded(.toNearestOrAwayFromZero)
+        guard r >= -2147483648, r < 2147483648 else { return Int32.min }  // false for NaN too
+        return Int32(r)
     }
 
     /// sums[b] = Σ values[32b ..< 32b+32], exact: the repacked VNNI kernels store weights
