@@ -13,9 +13,17 @@ let package = Package(
         .library(name: "AutoGLMCore", targets: ["AutoGLMCore"]),
         .library(name: "AutoGLM", targets: ["AutoGLM"]),
         .executable(name: "autoglm", targets: ["autoglm"]),
+        .executable(name: "autoglmd", targets: ["autoglmd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The daemon: HTTP/1.1 over a Unix socket (NIO), logs, metrics, signals, config.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .target(name: "CAutoGLMSys"),
@@ -40,16 +48,44 @@ let package = Package(
             // Not `canImport`: a stale module from an earlier Arm NN build must not switch it on.
             swiftSettings: withArmNN ? [.define("AUTOGLM_ARMNN")] : []
         ),
+        // The daemon: socket, HTTP API, sessions, metrics, systemd integration.
+        .target(
+            name: "AutoGLMServer",
+            dependencies: [
+                "AutoGLM",
+                "CAutoGLMSys",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .executableTarget(
+            name: "autoglmd",
+            dependencies: [
+                "AutoGLMServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "AutoGLMServerTests",
+            dependencies: ["AutoGLMServer"]
+        ),
+        .testTarget(
+            name: "AutoGLMTests",
+            dependencies: ["AutoGLM"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "AutoGLMCoreTests",
             dependencies: [
                 "AutoGLMCore",
                 "AllocationCountingSupport",
             ]
-        ),
-        .testTarget(
-            name: "AutoGLMTests",
-            dependencies: ["AutoGLM"]
         ),
         // Defines malloc & co. to count allocations per thread, for the
         // zero-allocations-per-token tests. Linked into test executables only.

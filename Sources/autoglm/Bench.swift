@@ -1,4 +1,5 @@
 import ArgumentParser
+import AutoGLM
 import AutoGLMCore
 import CAutoGLMSys
 import Foundation

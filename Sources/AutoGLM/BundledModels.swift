@@ -3,10 +3,10 @@ import Foundation
 /// Where the models that ship with Open-AutoGLM live: `Models/` in a source checkout
 /// (found by walking up from the executable), `<prefix>/share/autoglm/models` when
 /// installed, or the directory named by AUTOGLM_MODELS.
-enum BundledModels {
-    static let defaultFileName = "default.gguf"
+public enum BundledModels {
+    public static let defaultFileName = "default.gguf"
 
-    static func searchDirectories() -> [URL] {
+    public static func searchDirectories() -> [URL] {
         var dirs: [URL] = []
         if let env = ProcessInfo.processInfo.environment["AUTOGLM_MODELS"] { dirs.append(URL(fileURLWithPath: env)) }
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
@@ -20,24 +20,28 @@ enum BundledModels {
     }
 
     /// The first search directory that exists.
-    static func directory() -> URL? {
+    public static func directory() -> URL? {
         searchDirectories().first { url in
             var isDirectory: ObjCBool = false
             return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
         }
     }
 
-    static func defaultModelPath() throws -> String {
+    public static func defaultModelPath() throws -> String {
         try path(of: defaultFileName, what: "model", option: "--model")
     }
 
     /// The first bundled file named `fileName` in the search directories.
-    static func path(of fileName: String, what: String, option: String) throws -> String {
+    public static func path(of fileName: String, what: String, option: String) throws -> String {
         for dir in searchDirectories() {
             let candidate = dir.appendingPathComponent(fileName)
             if FileManager.default.fileExists(atPath: candidate.path) { return candidate.resolvingSymlinksInPath().path }
         }
-        throw CLIError(description: "no bundled \(what) found (looked for \(fileName) in: "
+        throw BundledModelNotFound(description: "no bundled \(what) found (looked for \(fileName) in: "
             + searchDirectories().map(\.path).joined(separator: ", ") + "); pass \(option) PATH or set AUTOGLM_MODELS")
     }
+}
+
+public struct BundledModelNotFound: Error, CustomStringConvertible {
+    public let description: String
 }

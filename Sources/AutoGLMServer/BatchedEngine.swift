@@ -1,0 +1,251 @@
+import AutoGLM
+import CAutoGLMSys
+import Foundation
+import Synchronization
+
+/// The serving engine: Core's Scheduler (continuous batching, chunked prefill, priority
+/// classes with preemption, deadlines, prefix reuse over the paged KV pool) driven by one
+/// dedicated thread. Jobs arrive from any thread through an inbox; the thread admits
+/// them, runs scheduler steps while there is work, and streams each request's new
+/// tokens back. A session's next turn is submitted as its whole history plus the new
+/// prompt: the history's KV pages come back from the prefix cache instead of being
+/// computed again (all but the last, partly filled page).
+public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
+    // Touched only on the engine thread.
+    private let scheduler: Scheduler
+    private let tokenizer: Tokenizer
+    private var active: [Tracked] = []
+    private var lastPreemptions = 0
+
+    private let metrics: ServerMetrics
+    private let watchdog: WatchdogPinger?
+    private struct Inbox {
+        var jobs: [GenerationJob] = []
+        var outstanding = 0   // submitted and not finished
+        var accepting = true
+        var stopping = false
+        var cancelAllWith: APIError?
+    }
+    private let inbox = Mutex(Inbox())
+    private let wakeUp = NSCondition()
+    private let capacity: Int
+
+    /// One request on its way through the scheduler, with its streaming state.
+    private final class Tracked {
+        let job: GenerationJob
+        let request: ServingRequest
+        var emitted = 0
+        var started = false
+        var lastTokenTime: UInt64 = 0
+        var detokenizer: StreamingDetokenizer
+        var stops: StopStringMatcher
+        init(job: GenerationJob, request: ServingRequest, tokenizer: Tokenizer) {
+            self.job = job
+            self.request = request
+            detokenizer = StreamingDetokenizer(tokenizer: tokenizer, atSequenceStart: false)
+            stops = StopStringMatcher(stops: job.stopStrings)
+        }
+    }
+
+    public init(state: InferenceState, tokenizer: Tokenizer, queueCapacity: Int, metrics: ServerMetrics,
+                watchdog: WatchdogPinger?) throws(CoreError) {
+        let limits = state.limits
+        var endTokens: [Int32] = []
+        for id in 0..<Int32(tokenizer.vocabularySize) where tokenizer.isEndOfGeneration(id) { endTokens.append(id) }
+        let config = SchedulerConfig(maxRunning: limits.maxBatch, stepTokenBudget: state.plan.rows,
+                                     prefillChunk: limits.prefillChunk, maxRequests: queueCapacity + limits.maxBatch,
+                                     endOfGenerationTokens: endTokens)
+        scheduler = try Scheduler(state: state, config: config, clock: MonotonicClock())
+        self.tokenizer = tokenizer
+        self.metrics = metrics
+        self.watchdog = watchdog
+        capacity = queueCapacity + limits.maxBatch
+        let thread = Thread { [unowned self] in self.runLoop() }
+        thread.name = "autoglm-engine"
+        thread.start()
+        recordGauges()
+    }
+
+    public func submit(_ job: GenerationJob) throws(APIError) {
+        let error: APIError? = inbox.withLock { box in
+            guard box.accepting else { return .unavailable("the daemon is draining; not taking new requests", code: "draining") }
+            guard box.outstanding < capacity else {
+                return .overCapacity("the engine holds \(capacity) requests; retry later", code: "queue_full")
+            }
+            box.outstanding += 1
+            box.jobs.append(job)
+            return nil
+        }
+        if let error { throw error }
+        signal()
+    }
+
+    /// The scheduler samples inside its step and keeps no log-probabilities.
+    public var supportsLogprobs: Bool { false }
+
+    public var load: EngineLoad {
+        inbox.withLock { EngineLoad(queued: $0.jobs.count, running: $0.outstanding - $0.jobs.count) }
+    }
+
+    /// Pages are shared through the prefix cache, not owned by sessions: nothing to do.
+    public func releaseSlot(_ slot: Int) {}
+
+    public func stopAccepting() { inbox.withLock { $0.accepting = false } }
+
+    public func cancelAll(with error: APIError) {
+        inbox.withLock { $0.cancelAllWith = error }
+        signal()
+    }
+
+    public func shutdown() {
+        inbox.withLock { $0.stopping = true }
+        signal()
+    }
+
+    private func signal() {
+        wakeUp.lock(); wakeUp.signal(); wakeUp.unlock()
+    }
+
+    // MARK: engine thread
+
+    private func runLoop() {
+        while true {
+            watchdog?.pingIfDue()
+            let (newJobs, cancelAll, stopping) = inbox.withLock { box in
+                defer { box.jobs.removeAll(); box.cancelAllWith = nil }
+                return (box.jobs, box.cancelAllWith, box.stopping)
+            }
+            for job in newJobs { admit(job) }
+            if let error = cancelAll {
+                for t in active { scheduler.cancel(t.request); end(t, failure: error) }
+                active.removeAll()
+            }
+            for t in active where t.job.cancellation.isCancelled {
+                scheduler.cancel(t.request)
+                end(t, failure: SingleSequenceEngine.cancelled)
+            }
+            active.removeAll { $0.request.isFinished && $0.emitted < 0 }
+            if active.isEmpty {
+                if stopping { return }
+                wakeUp.lock()
+                _ = wakeUp.wait(until: Date(timeIntervalSinceNow: SingleSequenceEngine.idleWaitSeconds))
+                wakeUp.unlock()
+                continue
+            }
+            scheduler.step()
+            metrics.batchSize.record(scheduler.runningCount)
+            for t in active { deliver(t) }
+            active.removeAll { $0.emitted < 0 }
+            recordGauges()
+        }
+    }
+
+    private func admit(_ job: GenerationJob) {
+        let prompt = job.cachedTokens + job.promptTokens
+        let options = RequestOptions(priority: Self.priorityClass(job.priority), maxNewTokens: job.maxNewTokens,
+                                     deadline: job.deadlineNanoseconds ?? 0, sampling: job.sampling)
+        let request: ServingRequest
+        do { request = try scheduler.submit(prompt: prompt, options: options) } catch {
+            finishOutstanding()
+            job.onEvent(.failed(.invalidRequest(error.message)))
+            return
+        }
+        let t = Tracked(job: job, request: request, tokenizer: tokenizer)
+        if request.isFinished {
+            deliver(t)  // deadline unmeetable: refused at admission
+            return
+        }
+        active.append(t)
+    }
+
+    /// API priorities: negative = background, 0 = interactive, positive = critical.
+    static func priorityClass(_ priority: Int) -> RequestPriority {
+        priority < 0 ? .background : priority == 0 ? .interactive : .critical
+    }
+
+    /// Streams the tokens `t` got since the last step, and its end if it finished.
+    private func deliver(_ t: Tracked) {
+        let r = t.request
+        let generated = r.generated
+        while t.emitted >= 0 && t.emitted < generated.count {
+            let token = generated[t.emitted]
+            t.emitted += 1
+            if !t.started { start(t) }
+            let now = aglm_monotonic_ns()
+            if t.emitted == 1 {
+                metrics.timeToFirstToken.recordNanoseconds(Int64(now - min(t.job.enqueuedNanoseconds, now)))
+            } else {
+                metrics.interTokenLatency.recordNanoseconds(Int64(now - min(t.lastTokenTime, now)))
+            }
+            t.lastTokenTime = now
+            if tokenizer.isEndOfGeneration(token) { break }  // ends the turn; not text
+            metrics.generatedTokens.increment()
+            let piece = tokenizer.tokenType(token) == .control ? "" : t.detokenizer.push(token)
+            let shown = t.stops.push(piece)
+            t.job.onEvent(.token(GeneratedToken(id: token, text: shown, tokenText: String(decoding: tokenizer.tokenBytes(token), as: UTF8.self),
+                                                logprob: nil)))
+            if t.stops.stopped {
+                scheduler.cancel(r)
+                finish(t, reason: "stop")
+                return
+            }
+        }
+        guard t.emitted >= 0, r.isFinished else { return }
+        switch r.finishReason ?? .length {
+        case .length, .contextFull: finish(t, reason: "length")
+        case .endOfGeneration, .stopped: finish(t, reason: "stop")
+        case .deadlineExceeded: end(t, failure: .deadlineExceeded("the deadline passed after \(r.generatedCount) generated tokens"))
+        case .deadlineUnmeetable:
+            end(t, failure: .unavailable("deadline cannot be met with the work ahead", code: "deadline_unmeetable"))
+        case .cancelled: end(t, failure: SingleSequenceEngine.cancelled)
+        case .kvPoolExhausted: end(t, failure: .unavailable("the KV cache cannot hold this request", code: "kv_pool_exhausted"))
+        }
+    }
+
+    private func start(_ t: Tracked) {
+        t.started = true
+        let cached = t.request.reusedPrefixTokens
+        let promptCount = t.request.promptCount
+        t.job.onEvent(.started(promptTokens: promptCount - cached, cachedTokens: cached))
+        metrics.prefixTokens(cached: cached, prefilled: promptCount - cached)
+    }
+
+    private func finish(_ t: Tracked, reason: String) {
+        let r = t.request
+        if !t.started { start(t) }
+        let tail = t.stops.push(t.detokenizer.flush()) + t.stops.flush()
+        if !tail.isEmpty { t.job.onEvent(.token(GeneratedToken(id: -1, text: tail, tokenText: "", logprob: nil))) }
+        var tokens = t.job.cachedTokens + t.job.promptTokens
+        var completion = 0
+        for token in r.generated where !tokenizer.isEndOfGeneration(token) {
+            tokens.append(token)
+            completion += 1
+        }
+        let cached = r.reusedPrefixTokens
+        t.job.onEvent(.finished(GenerationSummary(finishReason: reason, promptTokens: r.promptCount - cached,
+                                                  cachedTokens: cached, completionTokens: completion, tokensInCache: tokens)))
+        t.emitted = -1
+        finishOutstanding()
+    }
+
+    private func end(_ t: Tracked, failure: APIError) {
+        guard t.emitted >= 0 else { return }
+        t.emitted = -1
+        t.job.onEvent(.failed(failure))
+        finishOutstanding()
+    }
+
+    private func finishOutstanding() {
+        inbox.withLock { $0.outstanding -= 1 }
+    }
+
+    private func recordGauges() {
+        let pool = scheduler.pool
+        metrics.kvPages(used: pool.referencedPageCount, free: pool.obtainablePageCount)
+        metrics.queueDepth.record(inbox.withLock { $0.jobs.count } + scheduler.activeCount - scheduler.runningCount)
+        if scheduler.preemptions > lastPreemptions {
+            metrics.preemptions.increment(by: scheduler.preemptions - lastPreemptions)
+            lastPreemptions = scheduler.preemptions
+        }
+    }
+}

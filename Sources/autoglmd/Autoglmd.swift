@@ -1,0 +1,148 @@
+import ArgumentParser
+import AutoGLMServer
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// autoglmd: serves one model over a Unix socket with an OpenAI-compatible API.
+/// Config file first, flags on top (flags win); no config at all serves the bundled
+/// model on $XDG_RUNTIME_DIR/autoglm.sock.
+@main
+struct Autoglmd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "autoglmd",
+        abstract: "The Open-AutoGLM daemon: an OpenAI-compatible API on a Unix socket.")
+
+    @Option(help: "TOML config file (a Platforms/*.toml profile is one).")
+    var config: String?
+
+    @Option(help: "GGUF model (default: the bundled model).")
+    var model: String?
+
+    @Option(help: "Unix socket path (default: $XDG_RUNTIME_DIR/autoglm.sock, else /tmp/autoglm-UID/autoglm.sock).")
+    var socket: String?
+
+    @Option(name: .customLong("socket-mode"), help: "Socket file mode, octal (default 0660).")
+    var socketMode: String?
+
+    @Option(name: .customLong("socket-group"), help: "Group owning the socket file.")
+    var socketGroup: String?
+
+    @Option(name: .customLong("allow-uid"), help: "A uid allowed to connect (repeatable).")
+    var allowUid: [UInt32] = []
+
+    @Option(name: .customLong("allow-gid"), help: "A gid allowed to connect (repeatable).")
+    var allowGid: [UInt32] = []
+
+    @Option(name: .customLong("tcp-port"), help: "Also listen on 127.0.0.1:PORT (development only; 0 picks a port).")
+    var tcpPort: Int?
+
+    @Option(help: "Kernel backend: reference, emulation or neon.")
+    var backend: String?
+
+    @Option(help: "Kernel threads (0: all CPUs).")
+    var threads: Int?
+
+    @Option(help: "Context length per KV slot, in tokens.")
+    var context: Int?
+
+    @Option(help: "Sessions held at once.")
+    var sessions: Int?
+
+    @Option(help: "batched (continuous batching, the default) or single (one request at a time; has logprobs).")
+    var engine: String?
+
+    @Option(help: "Sequences decoded together by the batched engine.")
+    var batch: Int?
+
+    @Option(name: .customLong("chat-template"), help: "glm4, llama3 or chatml (default: the model family's).")
+    var chatTemplate: String?
+
+    @Option(name: .customLong("max-body-bytes"), help: "Largest request body.")
+    var maxBodyBytes: Int?
+
+    @Option(name: .customLong("max-prompt-tokens"), help: "Longest prompt in tokens.")
+    var maxPromptTokens: Int?
+
+    @Option(name: .customLong("max-tokens"), help: "Largest max_tokens a request may ask for.")
+    var maxTokens: Int?
+
+    @Option(name: .customLong("queue-capacity"), help: "Requests that may wait for the engine.")
+    var queueCapacity: Int?
+
+    @Option(name: .customLong("sessions-per-uid"), help: "Sessions one uid may hold.")
+    var sessionsPerUid: Int?
+
+    @Option(name: .customLong("header-timeout-ms"), help: "Time a client has to send a whole request.")
+    var headerTimeoutMs: Int?
+
+    @Option(name: .customLong("drain-timeout-ms"), help: "On SIGTERM, time given to running requests.")
+    var drainTimeoutMs: Int?
+
+    @Option(name: .customLong("memory-budget-bytes"), help: "Fail when the memory plan needs more.")
+    var memoryBudgetBytes: Int?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    @Flag(name: .customLong("check-config"), help: "Print the resolved config and the memory plan, then exit.")
+    var checkConfig = false
+
+    @Flag(name: .customLong("systemd-unit"), help: "Print a systemd unit for this config (MemoryMax from the plan), then exit.")
+    var systemdUnit = false
+
+    func resolvedConfig() throws -> DaemonConfig {
+        var c = try config.map { try DaemonConfig.load(path: $0) } ?? DaemonConfig()
+        if let model { c.model = model }
+        if let socket { c.socketPath = socket }
+        if let socketMode { c.socketMode = try DaemonConfig.parseSocketMode(socketMode, origin: "--socket-mode") }
+        if let socketGroup { c.socketGroup = socketGroup }
+        if !allowUid.isEmpty { c.allowedUids = allowUid }
+        if !allowGid.isEmpty { c.allowedGids = allowGid }
+        if let tcpPort { c.tcpPort = tcpPort }
+        if let backend { c.backend = backend }
+        if let threads { c.threads = threads }
+        if let context { c.context = context }
+        if let sessions { c.sessions = sessions }
+        if let engine { c.engine = try EngineKind(name: engine, origin: "--engine") }
+        if let batch { c.batch = batch }
+        if let chatTemplate { c.chatTemplate = chatTemplate }
+        if let maxBodyBytes { c.limits.maxBodyBytes = maxBodyBytes }
+        if let maxPromptTokens { c.limits.maxPromptTokens = maxPromptTokens }
+        if let maxTokens { c.limits.maxTokens = maxTokens }
+        if let queueCapacity { c.limits.queueCapacity = queueCapacity }
+        if let sessionsPerUid { c.limits.sessionsPerUid = sessionsPerUid }
+        if let headerTimeoutMs { c.limits.headerTimeoutMilliseconds = headerTimeoutMs }
+        if let drainTimeoutMs { c.limits.drainTimeoutMilliseconds = drainTimeoutMs }
+        if let memoryBudgetBytes { c.memoryBudgetBytes = memoryBudgetBytes }
+        return c
+    }
+
+    func run() async throws {
+        let config = try resolvedConfig()
+        if checkConfig || systemdUnit {
+            let report = ConfigReport(config: config, model: try DaemonModel.load(config))
+            if systemdUnit {
+                let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+                let configPath = self.config.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "/etc/autoglm/autoglmd.toml"
+                print(SystemdUnit(executable: executable, configPath: configPath, report: report).text, terminator: "")
+            } else {
+                print(report.text)
+            }
+            return
+        }
+        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level \(logLevel)") }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "autoglmd")
+        let daemon = try Daemon(config: config, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+}
