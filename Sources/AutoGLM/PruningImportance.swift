@@ -45,17 +45,6 @@ public final class PruningImportance: ActivationObserver {
         }
     }
 
-    /// Runs the first `maxWindows` windows through `state` with this collector attached.
-    public func run(state: InferenceState, windows: TextWindows, maxWindows: Int?, progress: (Int, Int) -> Void) {
-        let n = maxWindows.map { min($0, windows.count) } ?? windows.count
-        state.activationObserver = self
-        defer { state.activationObserver = nil }
-        for w in 0..<n {
-            windows.window(w).withUnsafeBufferPointer { state.prefill(tokens: $0, startPosition: 0) }
-            progress(w + 1, n)
-        }
-    }
-
     /// Channel scores of layer `l` (higher = more important).
     public func ffnScores(layer l: Int, model: Model) -> [Double] {
         let down = model.layers[l].wDown  // [d_model rows × ffn cols]

@@ -39,3 +39,19 @@ public struct TextWindows {
         return Array(tokens[0..<(n * context)])
     }
 }
+
+extension ActivationObserver {
+    /// Runs the first `maxWindows` windows through `state` with this observer attached
+    /// (calibration statistics, pruning importance). The forward pass computes the output
+    /// projection only for a chunk's last token, so the output site sees one row per
+    /// chunk: plan `state` with prefill chunk 1 to observe it at every position.
+    public func run(state: InferenceState, windows: TextWindows, maxWindows: Int?, progress: (Int, Int) -> Void) {
+        let n = maxWindows.map { min($0, windows.count) } ?? windows.count
+        state.activationObserver = self
+        defer { state.activationObserver = nil }
+        for w in 0..<n {
+            windows.window(w).withUnsafeBufferPointer { state.prefill(tokens: $0, startPosition: 0) }
+            progress(w + 1, n)
+        }
+    }
+}
