@@ -108,24 +108,46 @@ public final class Scheduler {
     /// the cost model says its deadline cannot be met. Throws for invalid input or a
     /// full request table.
     public func submit(prompt: [Int32], options: RequestOptions) throws(CoreError) -> ServingRequest {
+        guard !prompt.isEmpty else { throw .invalidArgument(name: "prompt", value: "[]", reason: "needs at least one token") }
+        return try admit(known: prompt, promptCount: prompt.count, rng: nil, options: options)
+    }
+
+    /// Admits the continuation of a request saved in a checkpoint (a crash, a client that
+    /// reconnects): its prompt and generated tokens, its sampler config and RNG state.
+    /// With greedy or seeded sampling it goes on with exactly the tokens the interrupted
+    /// request would have produced. KV is computed again unless the prefix cache holds it
+    /// (CheckpointDecoder.importIntoPrefixCache).
+    public func submit(resuming c: SessionCheckpoint, priority: RequestPriority, deadline: UInt64 = 0,
+                       keepsPagesWhenFinished: Bool = false) throws(CoreError) -> ServingRequest {
+        let g = c.generation
+        guard g.promptCount >= 1, g.generatedCount < g.maxNewTokens else {
+            throw .invalidArgument(name: "resumed request", value: "\(g.promptCount) prompt + \(g.generatedCount) generated tokens",
+                                   reason: "needs a prompt and fewer generated tokens than its \(g.maxNewTokens) maximum")
+        }
+        let options = RequestOptions(priority: priority, maxNewTokens: g.maxNewTokens, deadline: deadline,
+                                     sampling: c.sampler.config, keepsPagesWhenFinished: keepsPagesWhenFinished)
+        return try admit(known: c.tokens, promptCount: g.promptCount, rng: c.sampler.rng, options: options)
+    }
+
+    private func admit(known: [Int32], promptCount: Int, rng: SamplerRNG?, options: RequestOptions) throws(CoreError) -> ServingRequest {
         let vocab = state.config.vocabularySize
         let maxContext = state.limits.maxContext
-        guard !prompt.isEmpty else { throw .invalidArgument(name: "prompt", value: "[]", reason: "needs at least one token") }
         guard options.maxNewTokens >= 1 else {
             throw .invalidArgument(name: "max tokens", value: "\(options.maxNewTokens)", reason: "must be ≥ 1")
         }
-        guard prompt.count < maxContext else {
-            throw .invalidArgument(name: "prompt", value: "\(prompt.count) tokens", reason: "must be shorter than the context (\(maxContext))")
+        guard known.count < maxContext else {
+            throw .invalidArgument(name: "prompt", value: "\(known.count) tokens", reason: "must be shorter than the context (\(maxContext))")
         }
-        for id in prompt where id < 0 || Int(id) >= vocab {
+        for id in known where id < 0 || Int(id) >= vocab {
             throw .tokenizer(.tokenOutOfRange(id: Int(id), vocabularySize: vocab))
         }
         guard let index = requests.firstIndex(where: { $0 == nil }) else {
             throw .invalidArgument(name: "requests", value: "\(config.maxRequests + 1)", reason: "at most \(config.maxRequests) at once")
         }
         let now = clock.nanoseconds()
-        let request = try prompt.withUnsafeBufferPointer { (p) throws(CoreError) -> ServingRequest in
-            try ServingRequest(id: nextId, prompt: p, options: options, vocabularySize: vocab, arrival: now, arrivalOrder: arrivals)
+        let request = try known.withUnsafeBufferPointer { (p) throws(CoreError) -> ServingRequest in
+            try ServingRequest(id: nextId, known: p, promptCount: promptCount, rng: rng, options: options, vocabularySize: vocab,
+                               arrival: now, arrivalOrder: arrivals)
         }
         nextId += 1
         arrivals += 1
@@ -161,8 +183,15 @@ public final class Scheduler {
         finish(request, .cancelled, now: clock.nanoseconds())
     }
 
-    private func finish(_ r: ServingRequest, _ reason: FinishReason, now: UInt64) {
+    /// Gives back the pages a finished request kept (RequestOptions.keepsPagesWhenFinished)
+    /// once the caller has checkpointed them. Full pages stay in the prefix cache.
+    public func releaseFinished(_ r: ServingRequest) {
+        guard r.isFinished else { return }
         releasePages(of: r)
+    }
+
+    private func finish(_ r: ServingRequest, _ reason: FinishReason, now: UInt64) {
+        if !r.options.keepsPagesWhenFinished { releasePages(of: r) }
         r.phase = .finished
         r.finishReason = reason
         r.finishTime = now

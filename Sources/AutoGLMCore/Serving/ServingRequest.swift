@@ -5,13 +5,17 @@ public struct RequestOptions {
     /// Absolute clock time (EngineClock ns) by which the whole answer must be done; 0: none.
     public var deadline: UInt64
     public var sampling: SamplerConfig
+    /// A finished request keeps its KV pages until `Scheduler.releaseFinished` (the caller
+    /// checkpoints them first: a session's turn end). False: they go back at once.
+    public var keepsPagesWhenFinished: Bool
 
     public init(priority: RequestPriority = .interactive, maxNewTokens: Int = 64, deadline: UInt64 = 0,
-                sampling: SamplerConfig = SamplerConfig()) {
+                sampling: SamplerConfig = SamplerConfig(), keepsPagesWhenFinished: Bool = false) {
         self.priority = priority
         self.maxNewTokens = maxNewTokens
         self.deadline = deadline
         self.sampling = sampling
+        self.keepsPagesWhenFinished = keepsPagesWhenFinished
     }
 }
 
@@ -59,15 +63,19 @@ public final class ServingRequest {
     var started = false      // has been in a batch at least once (batching window)
     var tableIndex = -1      // entry in the scheduler's request table
 
-    init(id: Int, prompt: UnsafeBufferPointer<Int32>, options: RequestOptions, vocabularySize: Int, arrival: UInt64,
-         arrivalOrder: Int) throws(CoreError) {
+    /// `known` = prompt (its first `promptCount` tokens), then tokens already generated
+    /// (a request resumed from a checkpoint; `rng` is where its sampler stood then).
+    init(id: Int, known: UnsafeBufferPointer<Int32>, promptCount: Int, rng: SamplerRNG?, options: RequestOptions,
+         vocabularySize: Int, arrival: UInt64, arrivalOrder: Int) throws(CoreError) {
         self.id = id
         self.options = options
-        promptCount = prompt.count
-        capacity = prompt.count + options.maxNewTokens
+        self.promptCount = promptCount
+        capacity = promptCount + options.maxNewTokens
         sampler = try Sampler(config: options.sampling, vocabularySize: vocabularySize)
+        if let rng { sampler.rng = rng }
         tokens = .allocate(capacity: capacity)
-        tokens.update(from: prompt.baseAddress!, count: prompt.count)
+        tokens.update(from: known.baseAddress!, count: known.count)
+        generatedCount = known.count - promptCount
         self.arrival = arrival
         self.arrivalOrder = arrivalOrder
     }
@@ -78,6 +86,16 @@ public final class ServingRequest {
     /// Prompt plus generated so far.
     public var tokenCount: Int { promptCount + generatedCount }
     public var generated: UnsafeBufferPointer<Int32> { UnsafeBufferPointer(start: tokens + promptCount, count: generatedCount) }
+    /// Prompt followed by the generated tokens.
+    public var allTokens: UnsafeBufferPointer<Int32> { UnsafeBufferPointer(start: tokens, count: tokenCount) }
+
+    // What a checkpoint of the request needs (read between steps).
+    /// The KV pool sequence holding its pages; −1 when it holds none.
+    public var sequence: Int { slot }
+    /// Positions whose KV is in the sequence's pages.
+    public var kvPositions: Int { computed }
+    /// The sampler's config and where its random stream stands.
+    public var samplerSnapshot: SamplerSnapshot { SamplerSnapshot(sampler) }
     public var isFinished: Bool { phase == .finished }
     /// Positions still to run through the model before the next token can be sampled.
     var pending: Int { tokenCount - computed }
