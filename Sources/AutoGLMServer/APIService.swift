@@ -9,16 +9,19 @@ public final class APIService: Sendable {
     public let engine: any CompletionEngine
     public let sessions: SessionStore
     public let metrics: ServerMetrics
+    /// Session checkpoints; nil when checkpoint_dir is not set.
+    public let checkpoints: SessionCheckpoints?
     let limits: ServerLimits
     private let phase = Mutex(ServerPhase.starting)
 
     public init(model: ServedModel, engine: any CompletionEngine, sessions: SessionStore, metrics: ServerMetrics,
-                limits: ServerLimits) {
+                limits: ServerLimits, checkpoints: SessionCheckpoints? = nil) {
         self.model = model
         self.engine = engine
         self.sessions = sessions
         self.metrics = metrics
         self.limits = limits
+        self.checkpoints = checkpoints
     }
 
     public var currentPhase: ServerPhase { phase.withLock { $0 } }
@@ -34,6 +37,7 @@ public final class APIService: Sendable {
                 sink.sendJSON(status: current == .ready ? 200 : 503, ["status": current.rawValue])
             case ("GET", "/metrics"):
                 sink.setEndpoint("metrics")
+                checkpoints?.updateMetrics()
                 sink.sendText(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", metrics.prometheusText())
             case ("GET", "/v1/models"):
                 sink.setEndpoint("models")
@@ -54,22 +58,27 @@ public final class APIService: Sendable {
                 sink.setEndpoint("sessions")
                 try requireReady()
                 let session = try sessions.create(ownerUid: request.peer.uid)
+                checkpoints?.saveCreated(session, vocabularySize: model.vocabularySize)
                 sink.sendJSON(status: 201, sessionObject(session))
             case ("GET", "/v1/sessions"):
                 sink.setEndpoint("sessions")
                 let own = sessions.all.filter { $0.ownerUid == request.peer.uid }.sorted { $0.createdAt < $1.createdAt }
                 sink.sendJSON(status: 200, ["object": "list", "data": own.map(sessionObject)])
+            case ("POST", _) where path.hasPrefix(Self.sessionsPrefix) && path.hasSuffix(Self.resumeSuffix):
+                sink.setEndpoint("sessions_resume")
+                let id = String(path.dropFirst(Self.sessionsPrefix.count).dropLast(Self.resumeSuffix.count))
+                try resume(sessionId: id, request, sink: sink)
             case ("GET", _) where path.hasPrefix(Self.sessionsPrefix):
                 sink.setEndpoint("sessions")
                 let id = String(path.dropFirst(Self.sessionsPrefix.count))
-                guard let session = sessions.get(id, uid: request.peer.uid) else {
-                    throw APIError.notFound("no session \(id)", code: "session_not_found")
-                }
+                guard let session = sessions.get(id, uid: request.peer.uid) else { throw sessions.notFound(id, uid: request.peer.uid) }
                 sink.sendJSON(status: 200, sessionObject(session))
             case ("DELETE", _) where path.hasPrefix(Self.sessionsPrefix):
                 sink.setEndpoint("sessions")
                 let id = String(path.dropFirst(Self.sessionsPrefix.count))
-                engine.releaseSlot(try sessions.delete(id, uid: request.peer.uid).slot)
+                let deleted = try sessions.delete(id, uid: request.peer.uid)
+                checkpoints?.removed(deleted)
+                engine.releaseSlot(deleted.slot)
                 sink.sendJSON(status: 200, ["id": id, "object": "session.deleted", "deleted": true])
             case (_, "/health"), (_, "/metrics"), (_, "/v1/models"), (_, "/v1/completions"), (_, "/v1/chat/completions"),
                  (_, "/v1/tokenize"), (_, "/v1/detokenize"), (_, "/v1/sessions"):
@@ -87,8 +96,9 @@ public final class APIService: Sendable {
     }
 
     static let sessionsPrefix = "/v1/sessions/"
+    static let resumeSuffix = "/resume"
 
-    private func requireReady() throws(APIError) {
+    func requireReady() throws(APIError) {
         switch currentPhase {
         case .ready: return
         case .starting: throw .unavailable("the daemon is starting", code: "starting")
@@ -102,9 +112,15 @@ public final class APIService: Sendable {
     }
 
     private func sessionObject(_ s: Session) -> [String: Any] {
-        ["id": s.id, "object": "session", "created": Int(s.createdAt.timeIntervalSince1970),
-         "last_used": Int(s.lastUsedAt.timeIntervalSince1970), "tokens": s.tokens.count, "turns": s.turns, "busy": s.busy,
-         "model": model.id]
+        var o: [String: Any] = [
+            "id": s.id, "object": "session", "created": Int(s.createdAt.timeIntervalSince1970),
+            "last_used": Int(s.lastUsedAt.timeIntervalSince1970), "tokens": s.tokens.count, "turns": s.turns, "busy": s.busy,
+            "model": model.id]
+        if let point = s.resumePoint {
+            // What POST …/resume can give: the last request's saved tokens, and whether it still runs on.
+            o["last_request"] = ["generated_tokens": point.generated.count, "finished": point.isFinished]
+        }
+        return o
     }
 
     // MARK: tokens
@@ -170,7 +186,7 @@ public final class APIService: Sendable {
             maxNewTokens: parsed.maxTokens, sampling: parsed.sampling, stopStrings: parsed.stop, wantsLogprobs: parsed.logprobs,
             priority: parsed.priority,
             deadlineNanoseconds: parsed.deadlineMilliseconds.map { start + UInt64($0) * 1_000_000 },
-            enqueuedNanoseconds: start, cancellation: sink.cancellation,
+            enqueuedNanoseconds: start, cancellation: sink.cancellation, checkpointing: session.flatMap(checkpointing),
             onEvent: { event in response.handle(event) })
         do {
             try engine.submit(job)

@@ -1,6 +1,7 @@
 import AutoGLM
 import CAutoGLMSys
 import Foundation
+import Logging
 import Synchronization
 
 /// The serving engine: Core's Scheduler (continuous batching, chunked prefill, priority
@@ -10,6 +11,10 @@ import Synchronization
 /// tokens back. A session's next turn is submitted as its whole history plus the new
 /// prompt: the history's KV pages come back from the prefix cache instead of being
 /// computed again (all but the last, partly filled page).
+///
+/// Session requests are checkpointed (docs/checkpoints.md) at admission, every N
+/// generated tokens, at turn end, and when interrupted (cancelled, drained, failed): the
+/// scheduler keeps a finished request's pages until its last checkpoint copied them.
 public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
     // Touched only on the engine thread.
     private let scheduler: Scheduler
@@ -19,6 +24,7 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
 
     private let metrics: ServerMetrics
     private let watchdog: WatchdogPinger?
+    private let logger: Logger
     private struct Inbox {
         var jobs: [GenerationJob] = []
         var outstanding = 0   // submitted and not finished
@@ -39,6 +45,8 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
         var lastTokenTime: UInt64 = 0
         var detokenizer: StreamingDetokenizer
         var stops: StopStringMatcher
+        /// Generated count at the last checkpoint.
+        var checkpointedAt = -1
         init(job: GenerationJob, request: ServingRequest, tokenizer: Tokenizer) {
             self.job = job
             self.request = request
@@ -48,7 +56,7 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
     }
 
     public init(state: InferenceState, tokenizer: Tokenizer, queueCapacity: Int, metrics: ServerMetrics,
-                watchdog: WatchdogPinger?) throws(CoreError) {
+                watchdog: WatchdogPinger?, logger: Logger = Logger(label: "autoglm.engine")) throws(CoreError) {
         let limits = state.limits
         var endTokens: [Int32] = []
         for id in 0..<Int32(tokenizer.vocabularySize) where tokenizer.isEndOfGeneration(id) { endTokens.append(id) }
@@ -59,6 +67,7 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
         self.tokenizer = tokenizer
         self.metrics = metrics
         self.watchdog = watchdog
+        self.logger = logger
         capacity = queueCapacity + limits.maxBatch
         let thread = Thread { [unowned self] in self.runLoop() }
         thread.name = "autoglm-engine"
@@ -141,21 +150,90 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
     }
 
     private func admit(_ job: GenerationJob) {
-        let prompt = job.cachedTokens + job.promptTokens
-        let options = RequestOptions(priority: Self.priorityClass(job.priority), maxNewTokens: job.maxNewTokens,
-                                     deadline: job.deadlineNanoseconds ?? 0, sampling: job.sampling)
+        let priority = Self.priorityClass(job.priority)
+        let checkpointed = job.checkpointing != nil
+        if let pages = job.checkpointing?.pages { importPages(pages.checkpoint, pages.bytes, priority: priority) }
         let request: ServingRequest
-        do { request = try scheduler.submit(prompt: prompt, options: options) } catch {
+        do throws(CoreError) {
+            if let resume = job.resume {
+                request = try scheduler.submit(resuming: resume.checkpoint, priority: priority, deadline: job.deadlineNanoseconds ?? 0,
+                                               keepsPagesWhenFinished: checkpointed)
+            } else {
+                let options = RequestOptions(priority: priority, maxNewTokens: job.maxNewTokens, deadline: job.deadlineNanoseconds ?? 0,
+                                             sampling: job.sampling, keepsPagesWhenFinished: checkpointed)
+                request = try scheduler.submit(prompt: job.cachedTokens + job.promptTokens, options: options)
+            }
+        } catch {
             finishOutstanding()
             job.onEvent(.failed(.invalidRequest(error.message)))
             return
         }
         let t = Tracked(job: job, request: request, tokenizer: tokenizer)
+        if let resume = job.resume {
+            // The client has the tokens up to lastReceivedIndex: stream from the next one,
+            // with the detokenizer where it stood after them.
+            t.emitted = max(0, resume.lastReceivedIndex + 1)
+            for token in request.generated.prefix(t.emitted) where tokenizer.tokenType(token) != .control {
+                _ = t.detokenizer.push(token)
+            }
+            t.checkpointedAt = request.generatedCount
+        } else if checkpointed && !request.isFinished {
+            checkpoint(t, turnEnded: false)  // on disk before its first token: a crash in prefill resumes too
+        }
         if request.isFinished {
             deliver(t)  // deadline unmeetable: refused at admission
             return
         }
         active.append(t)
+    }
+
+    /// A recovered session's pages, read from disk on its first use, go into the prefix
+    /// cache, where this request's admission finds them. Failing that (no free sequence),
+    /// the positions are computed again — slower, same numbers.
+    private func importPages(_ d: DecodedCheckpoint, _ bytes: [UInt8], priority: RequestPriority) {
+        do throws(CoreError) {
+            let cached = try CheckpointDecoder.importIntoPrefixCache(d, pages: bytes, pool: scheduler.pool, priorityClass: priority.rawValue,
+                                                                     now: scheduler.clock.nanoseconds())
+            logger.debug("checkpoint pages imported", metadata: ["key": "\(d.checkpoint.sessionKey)", "positions": "\(cached)"])
+        } catch {
+            logger.warning("checkpoint \(d.checkpoint.sessionKey): pages not imported (\(error.message)); computing them again")
+        }
+    }
+
+    /// Copies the request's state and pages into a checkpoint (the write happens on the
+    /// writer's thread) and tells the session store. `turnEnded` false: the request was
+    /// interrupted or is still running, and can be resumed from here.
+    private func checkpoint(_ t: Tracked, turnEnded: Bool) {
+        guard let cp = t.job.checkpointing else { return }
+        let r = t.request
+        let positions = r.sequence >= 0 ? r.kvPositions : 0
+        var saved: SessionCheckpoint?
+        do throws(CoreError) {
+            try cp.writer.capture(sessionKey: cp.key, pool: scheduler.pool, sequence: r.sequence) { counter, savedAt in
+                let c = SessionCheckpoint(
+                    sessionKey: cp.key, saveCounter: counter, savedAt: savedAt, priority: r.priority.rawValue, tokens: Array(r.allTokens),
+                    sampler: r.samplerSnapshot,
+                    generation: GenerationSnapshot(promptCount: r.promptCount, generatedCount: r.generatedCount,
+                                                   maxNewTokens: r.options.maxNewTokens, kvPositions: positions, finished: turnEnded),
+                    kvStorage: cp.writer.policy.kvStorage)
+                saved = c
+                return c
+            }
+        } catch {
+            logger.warning("checkpoint \(cp.key) not captured: \(error.message)")
+        }
+        t.checkpointedAt = r.generatedCount
+        if let saved { cp.note(ResumePoint(checkpoint: saved, onDisk: nil)) }
+    }
+
+    /// Every N generated tokens of a running request.
+    private func checkpointIfDue(_ t: Tracked) {
+        guard let cp = t.job.checkpointing else { return }
+        let n = cp.writer.policy.everyTokens
+        let generated = t.request.generatedCount
+        if n > 0 && generated > 0 && generated % n == 0 && generated != t.checkpointedAt {
+            checkpoint(t, turnEnded: false)
+        }
     }
 
     /// API priorities: negative = background, 0 = interactive, positive = critical.
@@ -190,7 +268,11 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
                 return
             }
         }
-        guard t.emitted >= 0, r.isFinished else { return }
+        guard t.emitted >= 0 else { return }
+        guard r.isFinished else {
+            checkpointIfDue(t)
+            return
+        }
         switch r.finishReason ?? .length {
         case .length, .contextFull: finish(t, reason: "length")
         case .endOfGeneration, .stopped: finish(t, reason: "stop")
@@ -204,7 +286,8 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
 
     private func start(_ t: Tracked) {
         t.started = true
-        let cached = t.request.reusedPrefixTokens
+        // A resumed request may reuse cached pages past its prompt (its saved generated tokens).
+        let cached = min(t.request.reusedPrefixTokens, t.request.promptCount)
         let promptCount = t.request.promptCount
         t.job.onEvent(.started(promptTokens: promptCount - cached, cachedTokens: cached))
         metrics.prefixTokens(cached: cached, prefilled: promptCount - cached)
@@ -212,6 +295,9 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
 
     private func finish(_ t: Tracked, reason: String) {
         let r = t.request
+        // Saved before the client hears of the end: a resume right after finds the turn ended.
+        checkpoint(t, turnEnded: true)
+        scheduler.releaseFinished(r)
         if !t.started { start(t) }
         let tail = t.stops.push(t.detokenizer.flush()) + t.stops.flush()
         if !tail.isEmpty { t.job.onEvent(.token(GeneratedToken(id: -1, text: tail, tokenText: "", logprob: nil))) }
@@ -221,7 +307,7 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
             tokens.append(token)
             completion += 1
         }
-        let cached = r.reusedPrefixTokens
+        let cached = min(r.reusedPrefixTokens, r.promptCount)
         t.job.onEvent(.finished(GenerationSummary(finishReason: reason, promptTokens: r.promptCount - cached,
                                                   cachedTokens: cached, completionTokens: completion, tokensInCache: tokens)))
         t.emitted = -1
@@ -230,6 +316,9 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
 
     private func end(_ t: Tracked, failure: APIError) {
         guard t.emitted >= 0 else { return }
+        // Interrupted: the checkpoint keeps what it generated, to be resumed.
+        checkpoint(t, turnEnded: false)
+        scheduler.releaseFinished(t.request)
         t.emitted = -1
         t.job.onEvent(.failed(failure))
         finishOutstanding()

@@ -89,12 +89,17 @@ public final class GenerationJob: @unchecked Sendable {
     public let deadlineNanoseconds: UInt64?
     public let enqueuedNanoseconds: UInt64
     public let cancellation: CancellationFlag
+    /// The session's checkpoints, when the daemon keeps them.
+    public let checkpointing: JobCheckpointing?
+    /// Continue an interrupted request from its checkpoint instead of starting one.
+    public let resume: JobResume?
     /// Called on the engine thread; must not block.
     public let onEvent: @Sendable (EngineEvent) -> Void
 
     public init(id: String, slot: Int, cachedTokens: [Int32], promptTokens: [Int32], maxNewTokens: Int,
                 sampling: SamplerConfig, stopStrings: [String], wantsLogprobs: Bool, priority: Int,
                 deadlineNanoseconds: UInt64?, enqueuedNanoseconds: UInt64, cancellation: CancellationFlag,
+                checkpointing: JobCheckpointing? = nil, resume: JobResume? = nil,
                 onEvent: @escaping @Sendable (EngineEvent) -> Void) {
         self.id = id
         self.slot = slot
@@ -108,6 +113,26 @@ public final class GenerationJob: @unchecked Sendable {
         self.deadlineNanoseconds = deadlineNanoseconds
         self.enqueuedNanoseconds = enqueuedNanoseconds
         self.cancellation = cancellation
+        self.checkpointing = checkpointing
+        self.resume = resume
         self.onEvent = onEvent
     }
+}
+
+/// How the engine checkpoints a session's request: into `writer` under `key`, telling the
+/// session store each time (`note`), and after importing `pages` (a recovered session's
+/// KV read from disk) into the prefix cache.
+public struct JobCheckpointing {
+    public let writer: CheckpointWriter
+    public let key: String
+    public let note: @Sendable (ResumePoint) -> Void
+    public let pages: (checkpoint: DecodedCheckpoint, bytes: [UInt8])?
+}
+
+/// A request interrupted (crash, drain, client gone) and continued from its checkpoint.
+/// The client received its generated tokens up to `lastReceivedIndex` (−1: none); the
+/// engine streams the ones after it.
+public struct JobResume {
+    public let checkpoint: SessionCheckpoint
+    public let lastReceivedIndex: Int
 }

@@ -16,6 +16,8 @@ struct CompletionRequest {
     var stream: Bool
     var includeUsage: Bool
     var logprobs: Bool
+    /// Non-standard: each token's id in its chunk ("token_id"), for resuming by index.
+    var returnTokenIds: Bool
     var priority: Int
     var deadlineMilliseconds: Int?
     var sessionId: String?
@@ -76,6 +78,7 @@ struct CompletionRequest {
         } else {
             logprobs = try f.int("logprobs", in: 0...5) != nil
         }
+        returnTokenIds = try f.bool("return_token_ids") ?? false
         priority = try f.int("priority", in: Self.priorityRange) ?? 0
         deadlineMilliseconds = try f.int("deadline_ms", in: Self.deadlineRange)
     }

@@ -12,6 +12,9 @@ final class CompletionResponder: @unchecked Sendable {
     let stream: Bool
     let includeUsage: Bool
     let logprobs: Bool
+    /// Each token's id goes into its chunk as "token_id" (and "token_ids" of a whole
+    /// response): a client that lost its stream resumes by token index.
+    let returnTokenIds: Bool
     let sink: any ResponseSink
     let metrics: ServerMetrics
     let startNanoseconds: UInt64
@@ -23,18 +26,27 @@ final class CompletionResponder: @unchecked Sendable {
     private struct Collected {
         var text = ""
         var tokens: [[String: Any]] = []  // logprob entries
+        var ids: [Int] = []
         var streamStarted = false
     }
     private var collected = Collected()
 
-    init(chat: Bool, model: String, request: CompletionRequest, sink: any ResponseSink, metrics: ServerMetrics,
-         startNanoseconds: UInt64, sessionId: String?, onEnd: @escaping @Sendable ([Int32]?) -> Void) {
+    convenience init(chat: Bool, model: String, request: CompletionRequest, sink: any ResponseSink, metrics: ServerMetrics,
+                     startNanoseconds: UInt64, sessionId: String?, onEnd: @escaping @Sendable ([Int32]?) -> Void) {
+        self.init(chat: chat, model: model, stream: request.stream, includeUsage: request.includeUsage, logprobs: request.logprobs,
+                  returnTokenIds: request.returnTokenIds, sink: sink, metrics: metrics, startNanoseconds: startNanoseconds,
+                  sessionId: sessionId, onEnd: onEnd)
+    }
+
+    init(chat: Bool, model: String, stream: Bool, includeUsage: Bool, logprobs: Bool, returnTokenIds: Bool, sink: any ResponseSink,
+         metrics: ServerMetrics, startNanoseconds: UInt64, sessionId: String?, onEnd: @escaping @Sendable ([Int32]?) -> Void) {
         id = (chat ? "chatcmpl-" : "cmpl-") + UUID().uuidString.lowercased()
         self.chat = chat
         self.model = model
-        stream = request.stream
-        includeUsage = request.includeUsage
-        logprobs = request.logprobs
+        self.stream = stream
+        self.includeUsage = includeUsage
+        self.logprobs = logprobs
+        self.returnTokenIds = returnTokenIds
         self.sink = sink
         self.metrics = metrics
         self.startNanoseconds = startNanoseconds
@@ -52,13 +64,15 @@ final class CompletionResponder: @unchecked Sendable {
             }
         case .token(let token):
             let entry = logprobEntry(token)
+            let tokenId = returnTokenIds && token.id >= 0 ? Int(token.id) : nil
             if stream {
-                if !token.text.isEmpty || entry != nil {
-                    sendChunk(delta: ["content": token.text], logprobs: entry, finishReason: nil)
+                if !token.text.isEmpty || entry != nil || tokenId != nil {
+                    sendChunk(delta: ["content": token.text], logprobs: entry, finishReason: nil, tokenId: tokenId)
                 }
             } else {
                 collected.text += token.text
                 if let entry { collected.tokens.append(entry) }
+                if let tokenId { collected.ids.append(tokenId) }
             }
         case .finished(let summary):
             metrics.requestDuration.recordNanoseconds(Int64(aglm_monotonic_ns() - startNanoseconds))
@@ -71,6 +85,7 @@ final class CompletionResponder: @unchecked Sendable {
             } else {
                 let (text, entries) = (collected.text, collected.tokens)
                 var choice: [String: Any] = ["index": 0, "finish_reason": summary.finishReason]
+                if returnTokenIds { choice["token_ids"] = collected.ids }
                 if chat {
                     choice["message"] = ["role": "assistant", "content": text]
                     choice["logprobs"] = logprobs ? ["content": entries] as Any : NSNull()
@@ -121,8 +136,9 @@ final class CompletionResponder: @unchecked Sendable {
          "top_logprobs": NSNull(), "text_offset": [Int]()]
     }
 
-    private func sendChunk(delta: [String: Any], logprobs entry: [String: Any]?, finishReason: String?) {
+    private func sendChunk(delta: [String: Any], logprobs entry: [String: Any]?, finishReason: String?, tokenId: Int? = nil) {
         var choice: [String: Any] = ["index": 0, "finish_reason": finishReason as Any? ?? NSNull()]
+        if let tokenId { choice["token_id"] = tokenId }
         if chat {
             choice["delta"] = delta
             choice["logprobs"] = entry.map { ["content": [$0]] as Any } ?? NSNull()

@@ -31,6 +31,8 @@ public struct ConfigReport {
                 : "engine: batched, \(c.batch) sequences per step; sessions: \(c.sessions) (prefix cache), \(l.sessionsPerUid) per uid",
             "limits: body \(l.maxBodyBytes) bytes, prompt \(l.maxPromptTokens) tokens, max_tokens \(l.maxTokens), "
                 + "queue \(l.queueCapacity), request read \(l.headerTimeoutMilliseconds) ms, drain \(l.drainTimeoutMilliseconds) ms",
+            c.checkpointDir.map { "checkpoints: \($0), every \(c.checkpointEveryTokens) tokens, budget "
+                + "\(formatBytes(c.checkpointBudgetBytes)), KV \(c.checkpointKV)" } ?? "checkpoints: off",
             model.plan.description,
         ]
         if c.memoryBudgetBytes > 0 {

@@ -19,6 +19,7 @@ public final class Daemon: Service, @unchecked Sendable {  // fields set once in
     public init(config: DaemonConfig, logger: Logger) throws {
         self.config = config
         self.logger = logger
+        try config.validateCheckpoints()
         let loaded = try DaemonModel.load(config)
         notifier = SystemdNotifier()
         let metrics = ServerMetrics()
@@ -33,7 +34,7 @@ public final class Daemon: Service, @unchecked Sendable {  // fields set once in
         case .batched:
             engine = try DaemonModel.coreCall { () throws(CoreError) in
                 try BatchedEngine(state: state, tokenizer: loaded.tokenizer, queueCapacity: config.limits.queueCapacity,
-                                  metrics: metrics, watchdog: watchdog)
+                                  metrics: metrics, watchdog: watchdog, logger: logger)
             }
         }
         let served = ServedModel(path: loaded.path, tokenizer: loaded.tokenizer, template: loaded.template,
@@ -41,7 +42,19 @@ public final class Daemon: Service, @unchecked Sendable {  // fields set once in
         // The single engine gives each session a KV slot (1…); the batched one shares pages
         // through the prefix cache, and the slots only count sessions.
         let sessions = SessionStore(slots: 1..<(config.sessions + 1), perUidLimit: config.limits.sessionsPerUid)
-        service = APIService(model: served, engine: engine, sessions: sessions, metrics: metrics, limits: config.limits)
+        // Start-up recovery before READY: scan, validate, quarantine, index; pages stay on disk.
+        var checkpoints: SessionCheckpoints?
+        if let dir = config.checkpointDir {
+            let identity = CheckpointIdentity(pool: state.kvPool, tokenizerHash: tokenizerFingerprint(loaded.tokenizer),
+                                              backend: loaded.backend, vocabularySize: loaded.model.config.vocabularySize)
+            let policy = CheckpointWriter.Policy(everyTokens: config.checkpointEveryTokens, budgetBytes: config.checkpointBudgetBytes,
+                                                 kvStorage: try config.checkpointKVStorage())
+            let c = try SessionCheckpoints(directory: dir, identity: identity, policy: policy, metrics: metrics, logger: logger)
+            c.restoreSessions(into: sessions, isEndOfGeneration: loaded.tokenizer.isEndOfGeneration)
+            checkpoints = c
+        }
+        service = APIService(model: served, engine: engine, sessions: sessions, metrics: metrics, limits: config.limits,
+                             checkpoints: checkpoints)
         logger.info("model loaded", metadata: ["model": "\(loaded.path)", "backend": "\(loaded.backend.name)",
                                                "plan": "\(formatBytes(state.plan.totalBytes))"])
     }
@@ -58,7 +71,8 @@ public final class Daemon: Service, @unchecked Sendable {  // fields set once in
     }
 
     /// SIGTERM: refuse new work (503), let running and queued requests finish within the
-    /// drain time, then end what is left. Issue 7 checkpoints sessions here.
+    /// drain time, then end what is left (a session's request ended so is checkpointed as
+    /// interrupted, to be resumed after the restart), and wait for the checkpoint writes.
     func drain() async {
         service.setPhase(.draining)
         notifier.notify("STOPPING=1\nSTATUS=draining")
@@ -74,6 +88,11 @@ public final class Daemon: Service, @unchecked Sendable {  // fields set once in
             while engine.load.running > 0 { try? await Task.sleep(nanoseconds: Self.drainPollMilliseconds * 1_000_000) }
         }
         engine.shutdown()
+        if let checkpoints = service.checkpoints {
+            checkpoints.writer.stop()
+            checkpoints.updateMetrics()
+            logger.info("checkpoints flushed", metadata: ["writes": "\(checkpoints.writer.statistics.writes)"])
+        }
     }
 }
 

@@ -30,6 +30,19 @@ public struct DaemonConfig: Equatable, Sendable {
     /// The plan (weights + arena) must fit this many bytes; 0: no limit.
     public var memoryBudgetBytes = 0
 
+    // Session checkpoints (docs/checkpoints.md).
+    /// Directory the sessions are checkpointed to and recovered from at start-up; nil:
+    /// sessions live in memory only. Under systemd: the unit's StateDirectory.
+    public var checkpointDir: String?
+    /// A running request of a session is checkpointed every this many generated tokens
+    /// (0: only at turn end and drain).
+    public var checkpointEveryTokens = CheckpointWriter.Policy.defaultEveryTokens
+    /// All checkpoints together stay under this; the lowest priority, then oldest go first.
+    public var checkpointBudgetBytes = CheckpointWriter.Policy.defaultBudgetBytes
+    /// KV pages on disk: "native" (same bits, exact resume) or "int8" (4× smaller for an
+    /// f32 pool; resumed tokens may differ).
+    public var checkpointKV = "native"
+
     // Socket.
     /// nil: `$XDG_RUNTIME_DIR/autoglm.sock`, or `/tmp/autoglm-UID/autoglm.sock` without it.
     public var socketPath: String?
@@ -80,6 +93,10 @@ public struct DaemonConfig: Equatable, Sendable {
             case "prefill_chunk": config.prefillChunk = try reader.int(key, in: 1...65536)
             case "kv_type": config.kvType = try reader.string(key)
             case "memory_budget_bytes": config.memoryBudgetBytes = try reader.int(key, in: 0...Int.max)
+            case "checkpoint_dir": config.checkpointDir = try reader.string(key)
+            case "checkpoint_every_tokens": config.checkpointEveryTokens = try reader.int(key, in: 0...RuntimeLimits.maxSupportedContext)
+            case "checkpoint_budget_bytes": config.checkpointBudgetBytes = try reader.int(key, in: 0...Int.max)
+            case "checkpoint_kv": config.checkpointKV = try reader.string(key)
             case "socket_path": config.socketPath = try reader.string(key)
             case "socket_mode": config.socketMode = try parseSocketMode(try reader.string(key), origin: origin)
             case "socket_group": config.socketGroup = try reader.string(key)
@@ -122,6 +139,30 @@ public struct DaemonConfig: Equatable, Sendable {
         guard path.contains("$XDG_RUNTIME_DIR") else { return path }
         let dir = environment["XDG_RUNTIME_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp/autoglm-\(getuid())"
         return path.replacingOccurrences(of: "$XDG_RUNTIME_DIR", with: dir)
+    }
+}
+
+extension DaemonConfig {
+    /// The checkpoint KV storage named by checkpoint_kv.
+    public func checkpointKVStorage() throws -> CheckpointKVStorage {
+        switch checkpointKV {
+        case "native": return .native
+        case "int8": return .int8
+        default: throw ConfigError(message: "checkpoint_kv \"\(checkpointKV)\" is not one of native, int8")
+        }
+    }
+
+    /// Checkpoints are written by the batched engine, whose requests keep their KV in pool
+    /// pages; the single engine's slots are not checkpointed.
+    public func validateCheckpoints() throws {
+        guard checkpointDir != nil else { return }
+        _ = try checkpointKVStorage()
+        if engine == .single {
+            throw ConfigError(message: "checkpoint_dir needs engine = \"batched\"; the single engine does not checkpoint sessions")
+        }
+        if checkpointKV == "int8" && kvType == "int8" {
+            throw ConfigError(message: "checkpoint_kv = \"int8\" needs an f32 or f16 kv_type; an INT8 KV cache is stored natively")
+        }
     }
 }
 

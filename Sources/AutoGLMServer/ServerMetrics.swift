@@ -23,6 +23,8 @@ public final class ServerMetrics: Sendable {
     let generatedTokens: CoreMetrics.Counter
     let preemptions: CoreMetrics.Counter
     let checkpointWrites: CoreMetrics.Counter
+    let checkpointsQuarantined: CoreMetrics.Counter
+    let sessionsRecovered: CoreMetrics.Recorder
     private let prefixTotals = Mutex<(cached: Int, prefilled: Int)>((0, 0))
 
     /// Buckets for latencies: 1 ms … 60 s.
@@ -50,9 +52,13 @@ public final class ServerMetrics: Sendable {
         generatedTokens = CoreMetrics.Counter(label: "autoglm_generated_tokens_total", factory: factory)
         preemptions = CoreMetrics.Counter(label: "autoglm_preemptions_total", factory: factory)
         checkpointWrites = CoreMetrics.Counter(label: "autoglm_checkpoint_writes_total", factory: factory)
+        checkpointsQuarantined = CoreMetrics.Counter(label: "autoglm_checkpoints_quarantined_total", factory: factory)
+        sessionsRecovered = CoreMetrics.Recorder(label: "autoglm_sessions_recovered", aggregate: false, factory: factory)
         for gauge in [queueDepth, batchSize, prefixHitRatio] { gauge.record(0) }
         preemptions.increment(by: 0)
         checkpointWrites.increment(by: 0)
+        checkpointsQuarantined.increment(by: 0)
+        sessionsRecovered.record(0)
     }
 
     /// One finished HTTP request, by endpoint and status (autoglm_requests_total).

@@ -82,6 +82,21 @@ struct Autoglmd: AsyncParsableCommand {
     @Option(name: .customLong("memory-budget-bytes"), help: "Fail when the memory plan needs more.")
     var memoryBudgetBytes: Int?
 
+    @Option(name: .customLong("kv-type"), help: "KV cache type: f32, f16 or int8.")
+    var kvType: String?
+
+    @Option(name: .customLong("checkpoint-dir"), help: "Checkpoint sessions here and recover them at start-up (default: off).")
+    var checkpointDir: String?
+
+    @Option(name: .customLong("checkpoint-every-tokens"), help: "Checkpoint a running request every N generated tokens (default 16).")
+    var checkpointEveryTokens: Int?
+
+    @Option(name: .customLong("checkpoint-budget-bytes"), help: "Disk budget of all checkpoints.")
+    var checkpointBudgetBytes: Int?
+
+    @Option(name: .customLong("checkpoint-kv"), help: "KV pages on disk: native (exact resume) or int8 (smaller).")
+    var checkpointKV: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -115,6 +130,17 @@ struct Autoglmd: AsyncParsableCommand {
         if let headerTimeoutMs { c.limits.headerTimeoutMilliseconds = headerTimeoutMs }
         if let drainTimeoutMs { c.limits.drainTimeoutMilliseconds = drainTimeoutMs }
         if let memoryBudgetBytes { c.memoryBudgetBytes = memoryBudgetBytes }
+        if let kvType { c.kvType = kvType }
+        if let checkpointDir { c.checkpointDir = checkpointDir }
+        if let checkpointEveryTokens {
+            guard checkpointEveryTokens >= 0 else { throw ValidationError("--checkpoint-every-tokens must be ≥ 0") }
+            c.checkpointEveryTokens = checkpointEveryTokens
+        }
+        if let checkpointBudgetBytes {
+            guard checkpointBudgetBytes >= 0 else { throw ValidationError("--checkpoint-budget-bytes must be ≥ 0") }
+            c.checkpointBudgetBytes = checkpointBudgetBytes
+        }
+        if let checkpointKV { c.checkpointKV = checkpointKV }
         return c
     }
 

@@ -101,7 +101,8 @@ public final class CheckpointWriter: @unchecked Sendable {
     /// The same for an engine that keeps its own generation state (the daemon's):
     /// `describe` gets the save counter and time and returns the checkpoint's contents,
     /// whose `kvPositions` of `sequence` are copied.
-    public func capture(sessionKey: String, pool: KVPagePool, sequence: Int,
+    /// `pool` may be nil when the checkpoint holds no KV positions.
+    public func capture(sessionKey: String, pool: KVPagePool?, sequence: Int,
                         describe: (_ saveCounter: UInt64, _ savedAt: UInt64) -> SessionCheckpoint) throws(CoreError) {
         let start = DispatchTime.now().uptimeNanoseconds
         let counter = condition.withLock { () -> UInt64 in
@@ -110,8 +111,16 @@ public final class CheckpointWriter: @unchecked Sendable {
             return next
         }
         let c = describe(counter, UInt64(Date().timeIntervalSince1970))
-        let pages = try CheckpointEncoder.capturePages(pool: pool, sequence: sequence, positions: c.generation.kvPositions,
+        // Without KV (a session just created, a request not yet prefilled) the pool is not
+        // touched, so that capture may come from any thread.
+        var pages: [UInt8] = []
+        if c.generation.kvPositions > 0 {
+            guard let pool else {
+                throw .invalidArgument(name: "checkpoint pool", value: "none", reason: "\(c.generation.kvPositions) KV positions to copy")
+            }
+            pages = try CheckpointEncoder.capturePages(pool: pool, sequence: sequence, positions: c.generation.kvPositions,
                                                        storage: c.kvStorage)
+        }
         let took = DispatchTime.now().uptimeNanoseconds - start
         enqueue(sessionKey, .save(c, pages: pages)) { $0.captures += 1; $0.captureNanoseconds += took }
     }
