@@ -3,7 +3,7 @@
 # compiles AutoGLMCore as Embedded Swift and compares it, under qemu, bit for bit with
 # the x86 emulation backend, then the daemon's acceptance tests against the release
 # binary (curl, the openai package, malformed requests, concurrency, drain),
-# systemd-analyze on its unit, and the checkpoint crash sweep. Needs: Swift 6.3, qemu-user,
+# systemd-analyze on its unit, and the checkpoint crash sweeps (CLI and daemon). Needs: Swift 6.3, qemu-user,
 # gcc-aarch64-linux-gnu, libc6-dev-arm64-cross, curl, systemd (apt); openai, httpx (pip).
 # When Debian's libarmnn-dev is installed (`.ci/run` installs it with
 # libarmnn-cpuref-backend22), the optional Arm NN backend is built and its tests run too;
@@ -23,3 +23,6 @@ tools/verify_systemd_unit.sh .build/release/autoglmd
 # generation with the bundled model; release build, so it takes well under a minute.
 swift build -c release --product autoglm
 tools/crash_sweep.py --autoglm .build/release/autoglm
+# The same against the daemon: kill -9 autoglmd at 64 moments of a seeded streamed chat
+# completion in a session, restart, resume by token index; then damaged checkpoints.
+tools/daemon_crash_sweep.py --binary .build/release/autoglmd
