@@ -37,7 +37,7 @@ let package = Package(
         // Full Swift (Foundation allowed): HF folders, chat templates, quantization tooling.
         .target(
             name: "AutoGLM",
-            dependencies: ["AutoGLMCore"]
+            dependencies: ["AutoGLMCore", "CAutoGLMSys"]
         ),
         .executableTarget(
             name: "autoglm",

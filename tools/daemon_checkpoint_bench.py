@@ -15,6 +15,7 @@ Usage: tools/daemon_checkpoint_bench.py [--binary .build/release/autoglmd] [--ro
 """
 import argparse
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -58,12 +59,18 @@ def decode_cost(binary, work, rounds, backend):
     writes = a.metric("autoglm_checkpoint_writes_total")
     a.stop()
     b.stop()
+    line = [x for x in a.output().splitlines() if "checkpoints flushed" in x][-1]
+    stat = {k: int(re.search(k + r"=(\d+)", line).group(1)) for k in ("captures", "capture_us", "write_us", "bytes")}
+    decoded = (rounds + 1) * len(reference)
     ma, mb = statistics.median(results["A"]), statistics.median(results["B"])
     print(f"decode, {len(reference)} tokens per request, {rounds} rounds A/B alternating, backend {backend}:")
     print(f"  A checkpoints every 16 tokens: median {ma * 1e3:.3f} ms/token, largest token gap {max(gaps['A']) * 1e3:.2f} ms"
           f" ({writes:.0f} checkpoint writes)")
     print(f"  B no checkpoints:              median {mb * 1e3:.3f} ms/token, largest token gap {max(gaps['B']) * 1e3:.2f} ms")
     print(f"  ratio A/B = {ma / mb:.4f}")
+    print(f"  A's engine thread copied pages for {stat['capture_us'] / 1e3:.1f} ms over {stat['captures']} captures "
+          f"({stat['capture_us'] / stat['captures']:.0f} µs each, {stat['capture_us'] / decoded:.1f} µs per generated token); "
+          f"the writer thread spent {stat['write_us'] / 1e3:.1f} ms on {stat['bytes'] / 1e6:.1f} MB")
 
 
 def startup(binary, work, rounds, sessions):

@@ -1,5 +1,8 @@
 #define _GNU_SOURCE
 #include "CAutoGLMSys.h"
+#ifdef __linux__
+#include <sys/syscall.h>
+#endif
 
 // pthread wants void *(*)(void *); Swift hands us void (*)(void *). A heap
 // trampoline bridges the two without casting function pointer types.
@@ -24,6 +27,16 @@ uint64_t aglm_thread_start(aglm_thread_fn fn, void *context) {
 
 int32_t aglm_thread_join(uint64_t handle) {
     return pthread_join((pthread_t)handle, NULL) == 0 ? 0 : -1;
+}
+
+int32_t aglm_set_current_thread_niceness(int32_t niceness) {
+#ifdef __linux__
+    // On Linux a nice value belongs to a thread: setpriority takes its tid.
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), niceness) == 0 ? 0 : -1;
+#else
+    (void)niceness;
+    return -1;
+#endif
 }
 
 int32_t aglm_pin_current_thread(int32_t cpu) {

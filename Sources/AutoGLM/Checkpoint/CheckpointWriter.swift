@@ -1,4 +1,5 @@
 import AutoGLMCore
+import CAutoGLMSys
 import Foundation
 
 /// Writes session checkpoints without stalling decode. The engine thread only copies the
@@ -158,7 +159,12 @@ public final class CheckpointWriter: @unchecked Sendable {
         condition.signal()
     }
 
+    /// The writer thread's nice value: on a loaded machine its CRCs and syscalls give way
+    /// to the decode thread (a later write costs freshness, not tokens per second).
+    public static let writerNiceness: Int32 = 10
+
     private func run() {
+        _ = aglm_set_current_thread_niceness(Self.writerNiceness)
         while true {
             condition.lock()
             while queue.isEmpty && !stopping { condition.wait() }

@@ -154,4 +154,8 @@ static inline void aglm_thread_yield(void) { sched_yield(); }
 /// Pins the calling thread to one CPU. Returns 0 or -1. Defined in shim.c.
 int32_t aglm_pin_current_thread(int32_t cpu);
 
+/// Sets the calling thread's nice value (19 lowest priority): background threads, such as
+/// the checkpoint writer, then yield the CPU to decoding. 0 on success, -1 otherwise.
+int32_t aglm_set_current_thread_niceness(int32_t niceness);
+
 #endif
