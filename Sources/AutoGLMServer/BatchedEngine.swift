@@ -164,7 +164,10 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
     private func admit(_ job: GenerationJob) {
         let priority = Self.priorityClass(job.priority)
         let checkpointed = job.checkpointing != nil
-        if let pages = job.checkpointing?.pages { importPages(pages.checkpoint, pages.bytes, priority: priority) }
+        if let cp = job.checkpointing {
+            cp.writer.setInUse(cp.key, true)  // the disk budget evicts sessions that are not running
+            if let pages = cp.pages { importPages(pages.checkpoint, pages.bytes, priority: priority) }
+        }
         let request: ServingRequest
         do throws(CoreError) {
             if let resume = job.resume {
@@ -176,6 +179,7 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
                 request = try scheduler.submit(prompt: job.cachedTokens + job.promptTokens, options: options)
             }
         } catch {
+            if let cp = job.checkpointing { cp.writer.setInUse(cp.key, false) }
             finishOutstanding()
             job.onEvent(.failed(.invalidRequest(error.message)))
             return
@@ -236,6 +240,7 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
         }
         t.checkpointedAt = r.generatedCount
         if let saved { cp.note(ResumePoint(checkpoint: saved, onDisk: nil)) }
+        if r.isFinished { cp.writer.setInUse(cp.key, false) }
     }
 
     /// Every N generated tokens of a running request.

@@ -98,8 +98,11 @@ public final class SessionCheckpoints: @unchecked Sendable {  // lets, and count
             return try CheckpointDecoder.readPages(d, from: try store.source(forKey: key))
         } catch {
             logger.warning("checkpoint \(key): pages unusable (\(error.message)); rebuilding the session from its \(d.checkpoint.tokens.count) tokens")
-            metrics.checkpointsQuarantined.increment()
-            writer.quarantine(key, error: error)
+            // Damage is quarantined; a file that is gone (evicted by the budget) is not.
+            if case .checkpoint = error {
+                metrics.checkpointsQuarantined.increment()
+                writer.quarantine(key, error: error)
+            }
             return nil
         }
     }
@@ -108,7 +111,6 @@ public final class SessionCheckpoints: @unchecked Sendable {  // lets, and count
     func saveCreated(_ session: Session, vocabularySize: Int) {
         let key = Self.key(sessionId: session.id, ownerUid: session.ownerUid)
         guard let sampler = try? Sampler(config: SamplerConfig(), vocabularySize: vocabularySize) else { return }
-        writer.setInUse(key, true)
         // No KV positions: the pool is not touched, so any thread may capture.
         try? writer.capture(sessionKey: key, pool: nil, sequence: 0) { counter, savedAt in
             SessionCheckpoint(sessionKey: key, saveCounter: counter, savedAt: savedAt, priority: RequestPriority.interactive.rawValue,
