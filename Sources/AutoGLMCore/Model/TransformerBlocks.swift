@@ -22,28 +22,12 @@ extension InferenceState {
         }
     }
 
-    /// Rotates the first n_rot dims of each of `heads` heads in row `t` of `buffer`.
-    func applyRope(_ buffer: UnsafeMutablePointer<Float>, heads: Int, token t: Int) {
-        let nRot = config.ropeDimensions
-        let headDim = config.headDim
-        let half = nRot / 2
-        // Pair partner offsets: NORM rotates (2i, 2i+1), NeoX (i, i + n_rot/2). Read once
-        // here: `config` copies the whole ModelConfig on every access.
-        let pairsAreAdjacent = config.ropeStyle == .normal
-        let table = ropeCosSin + t * nRot
-        let row = buffer + t * heads * headDim
-        for h in 0..<heads {
-            let head = row + h * headDim
-            for i in 0..<half {
-                let c = table[2 * i]
-                let s = table[2 * i + 1]
-                let (ia, ib) = pairsAreAdjacent ? (2 * i, 2 * i + 1) : (i, i + half)
-                let a = head[ia]
-                let b = head[ib]
-                head[ia] = a * c - b * s
-                head[ib] = a * s + b * c
-            }
-        }
+    /// RoPE at row `t`'s position.
+    func ropeRotation(token t: Int) -> RopeRotation {
+        // Read once here: `config` copies the whole ModelConfig on every access.
+        let c = config
+        return RopeRotation(table: ropeCosSin + t * c.ropeDimensions, rotatedDims: c.ropeDimensions, headDim: c.headDim,
+                            pairsAreAdjacent: c.ropeStyle == .normal)
     }
 
     /// out[t] = W · in[t] (+ bias) for t < T, on the external backend when one is set and
@@ -95,12 +79,14 @@ extension InferenceState {
             let table = kvPool.pageTable(batch.segmentSequences[segment])
             let first = batch.segmentFirstRows[segment]
             for t in first..<(first + batch.segmentRowCounts[segment]) {
-                applyRope(q, heads: c.headCount, token: t)
-                applyRope(k, heads: c.kvHeadCount, token: t)
+                // Q rotated in place; K rotated as it is written into its page (one pass).
+                let rope = ropeRotation(token: t)
+                rope.apply(q + t * c.qDim, heads: c.headCount)
                 let position = batch.positions[t]
                 let page = kvPool.page(table[position / KVPageLayout.tokensPerPage])
                 let slot = position % KVPageLayout.tokensPerPage
-                KVRowCodec.store(k + t * c.kvDim, page: page, layout: kvPool.layout, layer: layer, value: false, slot: slot)
+                KVRowCodec.store(KVRotatedRow(row: k + t * c.kvDim, rope: rope), page: page, layout: kvPool.layout,
+                                 layer: layer, value: false, slot: slot)
                 KVRowCodec.store(v + t * c.kvDim, page: page, layout: kvPool.layout, layer: layer, value: true, slot: slot)
             }
         }
