@@ -41,15 +41,19 @@ public struct LinearKernels {
     ///
     /// `second`, `third`: more matrices reading the same x (same cols), computed in the same
     /// pool run — one wake-up of the workers for Q, K and V instead of three.
+    /// `inputQuantized`: x was already quantized into `scratch` (normQuantize), so only
+    /// matrices taking quantized activations may be passed and x itself is not read.
     public func matmul(_ w: WeightMatrix, x: UnsafePointer<Float>, xStride: Int, tokens: Int,
                        out: UnsafeMutablePointer<Float>, outStride: Int, scratch: ActivationScratch,
-                       second: MatmulOutput? = nil, third: MatmulOutput? = nil) {
+                       second: MatmulOutput? = nil, third: MatmulOutput? = nil, inputQuantized: Bool = false) {
         let cols = w.cols
         precondition(second.map { $0.weights.cols == cols } ?? true && third.map { $0.weights.cols == cols } ?? true,
                      "matrices of one shared-input matmul must have the same width")
         let needsQuantized = w.type.usesQuantizedActivations || second?.weights.type.usesQuantizedActivations == true
             || third?.weights.type.usesQuantizedActivations == true
-        if needsQuantized {
+        precondition(!inputQuantized || Self.takeQuantizedInput(w, second?.weights, third?.weights),
+                     "a pre-quantized input feeds only matrices with quantized activations")
+        if needsQuantized && !inputQuantized {
             precondition(tokens * cols <= scratch.capacity, "activation scratch smaller than the memory plan promised")
             let started = profile.begin()
             quantize(x, xStride: xStride, tokens: tokens, cols: cols, into: scratch)
@@ -72,6 +76,39 @@ public struct LinearKernels {
 }
 
 extension LinearKernels {
+    /// Whether RMSNorm can go straight into the quantized activations for these matrices:
+    /// every one of them takes quantized activations (none needs the float row), and the
+    /// backend is not the reference, which keeps the separate steps as the ground truth.
+    public func canFuseNormIntoQuantization(_ w: WeightMatrix, _ second: WeightMatrix? = nil,
+                                            _ third: WeightMatrix? = nil) -> Bool {
+        backend != .reference && Self.takeQuantizedInput(w, second, third)
+    }
+
+    static func takeQuantizedInput(_ w: WeightMatrix, _ second: WeightMatrix?, _ third: WeightMatrix?) -> Bool {
+        w.type.usesQuantizedActivations && (second?.type.usesQuantizedActivations ?? true)
+            && (third?.type.usesQuantizedActivations ?? true)
+    }
+
+    /// RMSNorm of `tokens` rows of `cols` at x + t·xStride straight into token rows
+    /// firstRow… of `scratch` (values, scales and the block sums): bit for bit
+    /// Ops.rmsNorm then quantize, without the float rows. The C loop where the CPU has it.
+    public func normQuantize(_ x: UnsafePointer<Float>, xStride: Int, weight: UnsafePointer<Float>, eps: Float,
+                             tokens: Int, cols: Int, into scratch: ActivationScratch, firstRow: Int = 0) {
+        precondition((firstRow + tokens) * cols <= scratch.capacity, "activation scratch smaller than the memory plan promised")
+        let values = scratch.values + firstRow * cols
+        let scales = scratch.scales + firstRow * (cols / ActivationQuantization.blockSize)
+        let sums = scratch.sums.map { $0 + firstRow * (cols / ActivationQuantization.blockSize) }
+        if aglm_rmsnorm_quantize_rows(x, Int64(xStride), weight, eps, Int64(tokens), Int64(cols), values, scales, sums) != 0 {
+            return
+        }
+        for t in 0..<tokens {
+            ActivationQuantization.rmsNormQuantizeRow(x + t * xStride, weight: weight, count: cols, eps: eps,
+                                                      values: values + t * cols,
+                                                      scales: scales + t * (cols / ActivationQuantization.blockSize))
+        }
+        if let sums { ActivationQuantization.blockSums(values, count: tokens * cols, sums: sums) }
+    }
+
     /// ActivationQuantization of every token row into `scratch`, with the block sums the
     /// repacked kernels need; the C loop (same bits) where the CPU has it.
     private func quantize(_ x: UnsafePointer<Float>, xStride: Int, tokens: Int, cols: Int, into scratch: ActivationScratch) {

@@ -62,6 +62,13 @@ int32_t aglm_float_matmul(int32_t type, const void *weights, int64_t row_bytes, 
 int32_t aglm_quantize_rows(const float *x, int64_t x_stride, int64_t tokens, int64_t cols, int8_t *values, float *scales,
                            int32_t *sums);
 
+/// ActivationQuantization.rmsNormQuantizeRow for `tokens` rows of `cols` (cols % 32 == 0)
+/// floats at x + t * x_stride with the norm weight `weight` (cols floats): RMSNorm and
+/// quantization in one pass, output as aglm_quantize_rows; bit-identical to Ops.rmsNorm
+/// followed by quantizeRow. Returns 1 when it ran, 0 when this CPU lacks AVX-512.
+int32_t aglm_rmsnorm_quantize_rows(const float *x, int64_t x_stride, const float *weight, float eps, int64_t tokens,
+                                   int64_t cols, int8_t *values, float *scales, int32_t *sums);
+
 /// out[i] = silu(gate[i]) · up[i] for i < count, exactly as Ops.swiGLU with
 /// DeterministicMath.silu computes it (e^x in Double through the same range reduction and
 /// degree-13 Horner polynomial, rounded once to Float), 8 lanes at a time. Returns 1 when
