@@ -267,6 +267,7 @@ def tokenize_detokenize_models(d):
 
 @test
 def sessions_continue_on_cached_kv(d):
+    pinned_before = d.metrics()["autoglm_kv_pages_pinned"]
     status, s = d.request("POST", "/v1/sessions")
     assert status == 201, s
     sid = s["id"]
@@ -276,6 +277,10 @@ def sessions_continue_on_cached_kv(d):
     status, got = d.request("GET", f"/v1/sessions/{sid}")
     held = got["tokens"]
     assert held == one["usage"]["prompt_tokens"] + one["usage"]["completion_tokens"], (got, one)
+    # The session pins the full pages of its history (all but the last sampled token has
+    # KV) so other traffic cannot evict them between turns.
+    pinned = d.metrics()["autoglm_kv_pages_pinned"] - pinned_before
+    assert pinned == (held - 1) // 16 and pinned > 0, (pinned, held)
     before = d.metrics()
     status, two = d.request("POST", CHAT, chat_body(session_id=sid, max_tokens=6,
                                                    messages=[{"role": "user", "content": "And then"}]))
@@ -290,6 +295,12 @@ def sessions_continue_on_cached_kv(d):
     assert after["autoglm_prefix_cached_tokens_total"] - before["autoglm_prefix_cached_tokens_total"] == cached
     status, gone = d.request("DELETE", f"/v1/sessions/{sid}")
     assert status == 200 and gone["deleted"] is True
+    # Deleting the session unpins its pages (the engine thread does it; allow it a moment).
+    for _ in range(50):
+        if d.metrics()["autoglm_kv_pages_pinned"] == pinned_before:
+            break
+        time.sleep(0.02)
+    assert d.metrics()["autoglm_kv_pages_pinned"] == pinned_before
     status, err = d.request("GET", f"/v1/sessions/{sid}")
     assert status == 404 and err["error"]["code"] == "session_not_found"
     status, err = d.request("POST", CHAT, chat_body(session_id=sid))
@@ -531,7 +542,7 @@ def metrics_series_present(d):
     text = d.request("GET", "/metrics")[1]
     for series in ["autoglm_requests_total", "autoglm_time_to_first_token_seconds_bucket", "autoglm_inter_token_seconds_bucket",
                    "autoglm_request_duration_seconds_bucket", "autoglm_queue_depth", "autoglm_batch_size",
-                   "autoglm_kv_pages_used", "autoglm_kv_pages_free", "autoglm_prefix_hit_ratio", "autoglm_preemptions_total",
+                   "autoglm_kv_pages_used", "autoglm_kv_pages_free", "autoglm_kv_pages_pinned", "autoglm_prefix_hit_ratio", "autoglm_preemptions_total",
                    "autoglm_checkpoint_writes_total"]:
         assert series in text, series
 

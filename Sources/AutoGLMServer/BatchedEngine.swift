@@ -16,6 +16,11 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
     private let tokenizer: Tokenizer
     private var active: [Tracked] = []
     private var lastPreemptions = 0
+    /// Tokens whose cached pages each session slot has pinned (see `pinSession`).
+    private var pinnedBySlot: [Int: [Int32]] = [:]
+    /// Sessions may pin at most this share of the pool, so pinned histories can never
+    /// starve new requests of pages.
+    static let maxPinnedPoolFraction = 0.5
 
     private let metrics: ServerMetrics
     private let watchdog: WatchdogPinger?
@@ -25,6 +30,7 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
         var accepting = true
         var stopping = false
         var cancelAllWith: APIError?
+        var releasedSlots: [Int] = []
     }
     private let inbox = Mutex(Inbox())
     private let wakeUp = NSCondition()
@@ -87,8 +93,12 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
         inbox.withLock { EngineLoad(queued: $0.jobs.count, running: $0.outstanding - $0.jobs.count) }
     }
 
-    /// Pages are shared through the prefix cache, not owned by sessions: nothing to do.
-    public func releaseSlot(_ slot: Int) {}
+    /// The session's pinned pages become evictable again (on the engine thread, which
+    /// owns the pool).
+    public func releaseSlot(_ slot: Int) {
+        inbox.withLock { $0.releasedSlots.append(slot) }
+        signal()
+    }
 
     public func stopAccepting() { inbox.withLock { $0.accepting = false } }
 
@@ -111,10 +121,12 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
     private func runLoop() {
         while true {
             watchdog?.pingIfDue()
-            let (newJobs, cancelAll, stopping) = inbox.withLock { box in
-                defer { box.jobs.removeAll(); box.cancelAllWith = nil }
-                return (box.jobs, box.cancelAllWith, box.stopping)
+            let (newJobs, cancelAll, stopping, released) = inbox.withLock { box in
+                defer { box.jobs.removeAll(); box.cancelAllWith = nil; box.releasedSlots.removeAll() }
+                return (box.jobs, box.cancelAllWith, box.stopping, box.releasedSlots)
             }
+            for slot in released { unpinSession(slot) }
+            if !released.isEmpty { recordGauges() }
             for job in newJobs { admit(job) }
             if let error = cancelAll {
                 for t in active { scheduler.cancel(t.request); end(t, failure: error) }
@@ -221,6 +233,7 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
             tokens.append(token)
             completion += 1
         }
+        if t.job.slot > 0 { pinSession(t.job.slot, tokens: tokens) }
         let cached = r.reusedPrefixTokens
         t.job.onEvent(.finished(GenerationSummary(finishReason: reason, promptTokens: r.promptCount - cached,
                                                   cachedTokens: cached, completionTokens: completion, tokensInCache: tokens)))
@@ -235,13 +248,31 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
         finishOutstanding()
     }
 
+    /// A session's history stays in the prefix cache between its turns: the pages of
+    /// `tokens` (the history after this turn) are pinned in place of the previous turn's,
+    /// unless that would put more than `maxPinnedPoolFraction` of the pool under pins —
+    /// then the history is left to the eviction policy like any cached prefix.
+    private func pinSession(_ slot: Int, tokens: [Int32]) {
+        unpinSession(slot)
+        let pool = scheduler.pool
+        let limit = Int(Double(pool.pageCount) * Self.maxPinnedPoolFraction)
+        guard pool.pinnedPageCount + tokens.count / KVPagePool.tokensPerPage <= limit else { return }
+        tokens.withUnsafeBufferPointer { _ = pool.pin($0) }
+        pinnedBySlot[slot] = tokens
+    }
+
+    private func unpinSession(_ slot: Int) {
+        guard let tokens = pinnedBySlot.removeValue(forKey: slot) else { return }
+        tokens.withUnsafeBufferPointer { scheduler.pool.unpin($0) }
+    }
+
     private func finishOutstanding() {
         inbox.withLock { $0.outstanding -= 1 }
     }
 
     private func recordGauges() {
         let pool = scheduler.pool
-        metrics.kvPages(used: pool.referencedPageCount, free: pool.obtainablePageCount)
+        metrics.kvPages(used: pool.referencedPageCount, free: pool.obtainablePageCount, pinned: pool.pinnedPageCount)
         metrics.queueDepth.record(inbox.withLock { $0.jobs.count } + scheduler.activeCount - scheduler.runningCount)
         if scheduler.preemptions > lastPreemptions {
             metrics.preemptions.increment(by: scheduler.preemptions - lastPreemptions)

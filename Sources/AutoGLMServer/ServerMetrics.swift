@@ -17,6 +17,7 @@ public final class ServerMetrics: Sendable {
     let batchSize: CoreMetrics.Recorder
     let kvPagesUsed: CoreMetrics.Recorder
     let kvPagesFree: CoreMetrics.Recorder
+    let kvPagesPinned: CoreMetrics.Recorder
     let prefixHitRatio: CoreMetrics.Recorder
     let prefixCachedTokens: CoreMetrics.Counter
     let prefilledTokens: CoreMetrics.Counter
@@ -44,6 +45,7 @@ public final class ServerMetrics: Sendable {
         batchSize = CoreMetrics.Recorder(label: "autoglm_batch_size", aggregate: false, factory: factory)
         kvPagesUsed = CoreMetrics.Recorder(label: "autoglm_kv_pages_used", aggregate: false, factory: factory)
         kvPagesFree = CoreMetrics.Recorder(label: "autoglm_kv_pages_free", aggregate: false, factory: factory)
+        kvPagesPinned = CoreMetrics.Recorder(label: "autoglm_kv_pages_pinned", aggregate: false, factory: factory)
         prefixHitRatio = CoreMetrics.Recorder(label: "autoglm_prefix_hit_ratio", aggregate: false, factory: factory)
         prefixCachedTokens = CoreMetrics.Counter(label: "autoglm_prefix_cached_tokens_total", factory: factory)
         prefilledTokens = CoreMetrics.Counter(label: "autoglm_prefilled_tokens_total", factory: factory)
@@ -74,9 +76,11 @@ public final class ServerMetrics: Sendable {
         prefixHitRatio.record(ratio)
     }
 
-    func kvPages(used: Int, free: Int) {
+    /// `pinned`: cached pages sessions hold between turns (the batched engine's).
+    func kvPages(used: Int, free: Int, pinned: Int = 0) {
         kvPagesUsed.record(used)
         kvPagesFree.record(free)
+        kvPagesPinned.record(pinned)
     }
 
     public func prometheusText() -> String { registry.emitToString() }

@@ -79,11 +79,14 @@ import Testing
         let pool = f.pool
         let tokens = Self.pageTokens(1)
         Self.cachePage(pool, tokens, priority: .background, now: 0)
+        #expect(pool.pinnedPageCount == 0)
         #expect(tokens.withUnsafeBufferPointer { pool.pin($0) } == 16)
+        #expect(pool.pinnedPageCount == 1)
         let s = pool.acquireSequence()!
         #expect(!pool.reserve(s, from: 0, to: 32, now: 1), "one free page; the other is pinned")
         #expect(Self.isCached(pool, tokens))
         tokens.withUnsafeBufferPointer { pool.unpin($0) }
+        #expect(pool.pinnedPageCount == 0)
         #expect(pool.reserve(s, from: 0, to: 32, now: 1))
         #expect(!Self.isCached(pool, tokens))
     }

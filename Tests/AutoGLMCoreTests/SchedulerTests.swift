@@ -125,6 +125,45 @@ import Testing
         #expect(s.pool.referencedPageCount == 0)
     }
 
+    /// Admission judges a request at the batch size it will decode in: a deadline that a
+    /// lone request meets is refused when another request will share its steps.
+    @Test func deadlineEstimateCountsTheBatchItWillDecodeIn() throws {
+        let clock = ManualClock(now: 1_000_000_000)
+        let s = try Self.scheduler(try Self.state(batch: 2, chunk: 32), clock: clock)
+        s.costModel = StepCostModel(decodeStepNanoseconds: 10_000_000, prefillTokenNanoseconds: 1_000_000,
+                                    decodeRowNanoseconds: 5_000_000)
+        // Alone: 20 prompt tokens (20 ms) + 9 steps of 1 row (15 ms each) = 155 ms.
+        let first = try s.submit(prompt: Self.prompts[2], options: RequestOptions(maxNewTokens: 10, deadline: clock.now + 160_000_000))
+        #expect(first.finishReason == nil)
+        // Second: both prompts (40 ms) + 9 steps of 2 rows (20 ms each) = 220 ms. A flat
+        // one-row estimate (175 ms) would have admitted it against 200 ms.
+        let second = try s.submit(prompt: Self.prompts[2], options: RequestOptions(maxNewTokens: 10, deadline: clock.now + 200_000_000))
+        #expect(second.finishReason == .deadlineUnmeetable)
+        let third = try s.submit(prompt: Self.prompts[2], options: RequestOptions(maxNewTokens: 10, deadline: clock.now + 225_000_000))
+        #expect(third.finishReason == nil)
+    }
+
+    /// The fitted step cost: steps of 1 and 8 rows at 40 and 75 ms give back those costs
+    /// (a line through both), and steps of one size only leave the per-row cost at 0.
+    @Test func stepCostModelFitsTheCostPerRow() {
+        var model = StepCostModel()
+        for i in 0..<30 {
+            let eight = i % 2 == 1
+            model.record(stepNanoseconds: eight ? 75_000_000 : 40_000_000, rows: eight ? 8 : 1, promptRows: 0)
+        }
+        #expect(abs(model.decodeStep(rows: 1) - 40_000_000) < 1)
+        #expect(abs(model.decodeStep(rows: 8) - 75_000_000) < 1)
+        #expect(abs(model.decodeRowNanoseconds - 5_000_000) < 1)
+        var flat = StepCostModel()
+        for _ in 0..<10 { flat.record(stepNanoseconds: 40_000_000, rows: 3, promptRows: 0) }
+        #expect(flat.decodeRowNanoseconds == 0)
+        #expect(abs(flat.decodeStep(rows: 8) - 40_000_000) < 1)
+        // Prompt steps feed only the prefill cost.
+        flat.record(stepNanoseconds: 64_000_000, rows: 16, promptRows: 16)
+        #expect(flat.prefillTokenNanoseconds == 4_000_000)
+        #expect(abs(flat.decodeStep(rows: 3) - 40_000_000) < 1)
+    }
+
     @Test func cancellationFreesPagesAtOnce() throws {
         let clock = ManualClock()
         let s = try Self.scheduler(try Self.state(batch: 2), clock: clock)

@@ -14,7 +14,7 @@
 /// into preemption or an error.
 public final class KVPagePool {
     public static let noPage: Int32 = -1
-    static let tokensPerPage = KVPageLayout.tokensPerPage
+    public static let tokensPerPage = KVPageLayout.tokensPerPage
 
     public let layout: KVPageLayout
     public let pageCount: Int
@@ -116,6 +116,13 @@ public final class KVPagePool {
     public var cachedIdlePageCount: Int {
         var n = 0
         for p in 0..<pageCount where refCounts[p] == 0 && cacheKeys[p] != 0 { n += 1 }
+        return n
+    }
+
+    /// Cached pages held by at least one pin (never evicted while pinned).
+    public var pinnedPageCount: Int {
+        var n = 0
+        for p in 0..<pageCount where cacheKeys[p] != 0 && pins[p] > 0 { n += 1 }
         return n
     }
 

@@ -144,15 +144,20 @@ public final class Scheduler {
     }
 
     /// Time from now until `request` would be done: the prompt rows of every unfinished
-    /// request of its class or above (they go first), then its own decode steps.
+    /// request of its class or above (they go first), then its own decode steps, in a
+    /// batch as full as the unfinished requests make it (capped at maxRunning).
     public func estimatedCompletion(of request: ServingRequest) -> Double {
         var promptRowsAhead = 0
+        var others = 0
         // By index: `for case let r? in` an array of optionals allocates per element at -Onone.
         for i in 0..<requests.count {
-            guard let r = requests[i], !r.isFinished && r.priority.rawValue >= request.priority.rawValue && r !== request else { continue }
+            guard let r = requests[i], !r.isFinished && r !== request else { continue }
+            others += 1
+            guard r.priority.rawValue >= request.priority.rawValue else { continue }
             promptRowsAhead += max(r.promptCount - r.computed, 0)
         }
-        return costModel.estimate(promptTokens: promptRowsAhead + request.promptCount, newTokens: request.options.maxNewTokens)
+        return costModel.estimate(promptTokens: promptRowsAhead + request.promptCount, newTokens: request.options.maxNewTokens,
+                                  batchRows: min(others + 1, config.maxRunning))
     }
 
     /// Ends the request now and frees its pages.
