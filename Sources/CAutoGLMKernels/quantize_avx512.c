@@ -3,14 +3,7 @@
 // 0), q = round half away from zero of x · id, clamped to int8. And the same fused with
 // RMSNorm (ActivationQuantization.rmsNormQuantizeRow): each block is normed in registers
 // and quantized, the normed row never stored.
-#include "CAutoGLMKernels.h"
-
-#pragma STDC FP_CONTRACT OFF
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+#include "kernel_prologue.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
