@@ -1,4 +1,5 @@
 import CAutoGLMKernels
+import CAutoGLMSys
 
 /// Scratch for activations quantized on the fly: int8 values and one scale per 32.
 /// Carved from the arena by the memory plan; never allocated per call.
@@ -29,6 +30,10 @@ public struct LinearKernels {
     public let profile: OpProfile
     /// Reused for every call: handing the pool a closure would box it on the heap.
     private let task: MatmulTask
+
+    /// Whether the Q8_0/INT8 matmuls run on SMMLA (neon backend on a CPU with i8mm) rather
+    /// than SDOT; the same bits either way.
+    public var usesI8MM: Bool { task.useI8MM }
 
     public init(backend: Backend, pool: ThreadPool, profile: OpProfile = OpProfile()) {
         self.backend = backend
@@ -153,7 +158,14 @@ final class MatmulTask: ThreadPoolTask {
     var second: MatmulOutput?
     var third: MatmulOutput?
 
-    init(backend: Backend) { self.backend = backend }
+    /// neon on a CPU with i8mm: Q8_0 and INT8 rows go to the SMMLA kernel (the same bits as
+    /// VectorDot's SDOT loop). Decided once, here.
+    let useI8MM: Bool
+
+    init(backend: Backend) {
+        self.backend = backend
+        useI8MM = backend == .neon && aglm_cpu_has_i8mm() != 0
+    }
 
     func run(task: Int) {
         runPart(weights, out: out, outStride: outStride, task: task)
@@ -183,7 +195,23 @@ final class MatmulTask: ThreadPoolTask {
                              Int64(tokens), out, Int64(outStride)) != 0 {
             return
         }
+        if useI8MM && i8mmRows(w, r0, r1, out: out, outStride: outStride) { return }
         rowsFromFileLayout(w, r0, r1, out: out, outStride: outStride)
+    }
+
+    /// Rows r0..<r1 of a Q8_0 or INT8 matrix on the SMMLA kernel; false for other types.
+    private func i8mmRows(_ w: WeightMatrix, _ r0: Int, _ r1: Int, out: UnsafeMutablePointer<Float>, outStride: Int) -> Bool {
+        switch w.type {
+        case .q8_0:
+            return aglm_i8mm_q8_0_rows(w.data, Int64(w.rowBytes), Int64(w.cols), Int64(r0), Int64(r1), scratch.values,
+                                       scratch.scales, Int64(tokens), out, Int64(outStride)) != 0
+        case .int8:
+            return aglm_i8mm_int8_rows(w.data.assumingMemoryBound(to: Int8.self), Int64(w.cols), Int64(r0), Int64(r1),
+                                       w.rowScales!, w.zeroPoints, scratch.values, scratch.scales, Int64(tokens), out,
+                                       Int64(outStride)) != 0
+        default:
+            return false
+        }
     }
 
     /// The C float kernel's name for `type`, or nil for the integer types.
