@@ -14,6 +14,8 @@
 #   AARCH64_TARGET_CPU     -target-cpu for the Embedded build (default cortex-a78)
 #   XC_BACKEND_AARCH64     --backend passed to the aarch64 run (default neon)
 #   XC_BACKEND_X86         --backend passed to the host run (default emulation)
+#   XC_QEMU_CPU_I8MM       qemu CPU with i8mm for the SMMLA run (default max)
+#   XC_QEMU_CPU_SDOT       qemu CPU without i8mm for the SDOT run (default cortex-a76)
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,6 +33,10 @@ sysroot=${AARCH64_SYSROOT:-/usr/aarch64-linux-gnu}
 target_cpu=${AARCH64_TARGET_CPU:-cortex-a78}
 backend_aarch64=${XC_BACKEND_AARCH64:-neon}
 backend_x86=${XC_BACKEND_X86:-emulation}
+# The aarch64 build runs twice: on a CPU with i8mm (integer matmuls on SMMLA) and on one
+# without (SDOT); both must print what x86 prints.
+qemu_cpu_i8mm=${XC_QEMU_CPU_I8MM:-max}
+qemu_cpu_sdot=${XC_QEMU_CPU_SDOT:-cortex-a76}
 
 die() { echo "aarch64-cross-check: $*" >&2; exit 1; }
 
@@ -153,25 +159,34 @@ fi
 # ---- run and compare -----------------------------------------------------------------
 out=$build/out
 mkdir -p "$out"
-echo "== run: aarch64 under qemu-aarch64 --backend $backend_aarch64, host --backend $backend_x86"
+echo "== run: aarch64 under qemu-aarch64 -cpu $qemu_cpu_i8mm (i8mm) and -cpu $qemu_cpu_sdot (SDOT) --backend $backend_aarch64, host --backend $backend_x86"
 failures=0
 checked=0
 rows=()
 for f in "${fixtures[@]}"; do
     name=$(basename "$f" .gguf)
     a_out=$out/$name.aarch64.txt
+    s_out=$out/$name.aarch64-sdot.txt
     x_out=$out/$name.x86_64.txt
-    a_rc=0; x_rc=0
-    qemu-aarch64 -L "$sysroot" "$build/crosscheck-aarch64" "$f" --backend "$backend_aarch64" \
+    a_rc=0; s_rc=0; x_rc=0
+    qemu-aarch64 -cpu "$qemu_cpu_i8mm" -L "$sysroot" "$build/crosscheck-aarch64" "$f" --backend "$backend_aarch64" \
         >"$a_out" 2>"$out/$name.aarch64.err" || a_rc=$?
+    qemu-aarch64 -cpu "$qemu_cpu_sdot" -L "$sysroot" "$build/crosscheck-aarch64" "$f" --backend "$backend_aarch64" \
+        >"$s_out" 2>"$out/$name.aarch64-sdot.err" || s_rc=$?
     "$build/crosscheck-x86_64" "$f" --backend "$backend_x86" \
         >"$x_out" 2>"$out/$name.x86_64.err" || x_rc=$?
     lines=$(wc -l <"$x_out")
-    if [[ $a_rc -ne $x_rc ]]; then
-        result=FAIL; detail="exit codes differ (aarch64 $a_rc, x86_64 $x_rc)"
+    if [[ $a_rc -ne $x_rc || $s_rc -ne $x_rc ]]; then
+        result=FAIL; detail="exit codes differ (aarch64 i8mm $a_rc, aarch64 SDOT $s_rc, x86_64 $x_rc)"
     elif ! diff -q "$a_out" "$x_out" >/dev/null; then
         first=$(diff "$a_out" "$x_out" | head -n1 || true)
-        result=FAIL; detail="outputs differ, first hunk $first (diff $a_out $x_out)"
+        result=FAIL; detail="i8mm outputs differ, first hunk $first (diff $a_out $x_out)"
+    elif ! diff -q "$s_out" "$x_out" >/dev/null; then
+        first=$(diff "$s_out" "$x_out" | head -n1 || true)
+        result=FAIL; detail="SDOT outputs differ, first hunk $first (diff $s_out $x_out)"
+    elif [[ $a_rc -eq 0 ]] && ! { grep -qx "crosscheck: i8mm yes" "$out/$name.aarch64.err" &&
+                                  grep -qx "crosscheck: i8mm no" "$out/$name.aarch64-sdot.err"; }; then
+        result=FAIL; detail="the runs did not take the SMMLA and SDOT paths they were meant to (see $out/$name.aarch64*.err)"
     elif [[ $a_rc -ne 0 ]]; then
         # A malformed fixture must be rejected identically; it does not count as checked.
         result=PASS; detail="identical rejection (exit $a_rc): $(tail -n1 "$x_out")"
@@ -192,10 +207,12 @@ if ((failures > 0)); then
     echo "aarch64-cross-check: FAIL — $failures of ${#fixtures[@]} fixture(s) differ between aarch64 (Embedded, qemu) and $(uname -m)"
     for f in "${fixtures[@]}"; do
         name=$(basename "$f" .gguf)
-        if ! diff -q "$out/$name.aarch64.txt" "$out/$name.x86_64.txt" >/dev/null; then
-            echo "--- $name: diff aarch64 x86_64 (first 20 lines)"
-            diff "$out/$name.aarch64.txt" "$out/$name.x86_64.txt" | head -n 20 || true
-        fi
+        for a in aarch64 aarch64-sdot; do
+            if ! diff -q "$out/$name.$a.txt" "$out/$name.x86_64.txt" >/dev/null; then
+                echo "--- $name: diff $a x86_64 (first 20 lines)"
+                diff "$out/$name.$a.txt" "$out/$name.x86_64.txt" | head -n 20 || true
+            fi
+        done
     done
     exit 1
 fi
@@ -203,4 +220,4 @@ if ((checked == 0)); then
     echo "aarch64-cross-check: FAIL — no fixture was parsed end to end by both builds, nothing was really checked"
     exit 1
 fi
-echo "aarch64-cross-check: PASS — ${#fixtures[@]} fixture(s) ($checked parsed end to end), aarch64 (Embedded, qemu) and $(uname -m) outputs identical"
+echo "aarch64-cross-check: PASS — ${#fixtures[@]} fixture(s) ($checked parsed end to end), aarch64 (Embedded, qemu; SMMLA and SDOT runs) and $(uname -m) outputs identical"

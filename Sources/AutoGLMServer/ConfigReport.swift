@@ -21,7 +21,7 @@ public struct ConfigReport {
         let l = c.limits
         var lines = [
             "model: \(model.path) (\(model.model.config.architecture), chat template \(model.template.rawValue))",
-            "backend: \(model.backend.name), threads \(model.limits.threads)",
+            "backend: \(model.backend.name), threads \(model.limits.threads)\(model.limits.pinThreads ? " (pinned)" : "")",
             "socket: \(c.resolvedSocketPath()) mode \(String(c.socketMode, radix: 8)) group \(c.socketGroup ?? "(daemon's)")",
             "allowed peers: uids \(c.allowedUids.isEmpty ? "(daemon's own)" : c.allowedUids.map(String.init).joined(separator: ",")) "
                 + "gids \(c.allowedGids.map(String.init).joined(separator: ","))",

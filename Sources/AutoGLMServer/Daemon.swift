@@ -133,7 +133,8 @@ public struct DaemonModel {
         let threads = config.threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : config.threads
         let sequences = config.engine == .single ? config.sessions + 1 : config.batch
         let limits = RuntimeLimits(maxContext: context, maxBatch: sequences,
-                                   prefillChunk: min(config.prefillChunk, context), threads: threads, kvType: kvType)
+                                   prefillChunk: min(config.prefillChunk, context), threads: threads, kvType: kvType,
+                                   pinThreads: config.pinThreads)
         let backend = try config.backend.map { name in try coreCall { () throws(CoreError) in try Backend(name: name) } }
             ?? .platformDefault
         let plan = try coreCall { () throws(CoreError) in

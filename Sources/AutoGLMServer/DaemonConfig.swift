@@ -15,6 +15,8 @@ public struct DaemonConfig: Equatable, Sendable {
     public var backend: String?
     /// Kernel threads; 0: all online CPUs.
     public var threads = 1
+    /// Pin kernel worker thread i to CPU i (ThreadPool's pinToCores).
+    public var pinThreads = false
     /// Context length of every KV slot, in tokens; nil: the model's, capped.
     public var context: Int?
     /// "batched": Core's Scheduler (continuous batching, preemption, prefix cache);
@@ -62,7 +64,7 @@ public struct DaemonConfig: Equatable, Sendable {
     public init() {}
 
     /// Keys of board profiles (Platforms/*.toml) that describe the build, not the daemon.
-    static let buildOnlyKeys: Set<String> = ["name", "target_triple", "target_cpu", "target_features", "pin_threads"]
+    static let buildOnlyKeys: Set<String> = ["name", "target_triple", "target_cpu", "target_features"]
 
     /// Reads a TOML config. Unknown keys are errors (a typo must not be silently ignored).
     public static func load(path: String) throws -> DaemonConfig {
@@ -86,6 +88,7 @@ public struct DaemonConfig: Equatable, Sendable {
             case "chat_template": config.chatTemplate = try reader.string(key)
             case "backend": config.backend = try reader.string(key)
             case "threads": config.threads = try reader.int(key, in: 0...RuntimeLimits.maxSupportedThreads)
+            case "pin_threads": config.pinThreads = try reader.bool(key)
             case "context": config.context = try reader.int(key, in: 2...RuntimeLimits.maxSupportedContext)
             case "engine": config.engine = try EngineKind(name: try reader.string(key), origin: origin)
             case "batch": config.batch = try reader.int(key, in: 1...RuntimeLimits.maxSupportedBatch)
@@ -218,6 +221,11 @@ struct ConfigReader {
         guard range.contains(value) else {
             throw ConfigError(message: "\(origin): \(key) = \(value) is outside \(range.lowerBound)…\(range.upperBound)")
         }
+        return value
+    }
+
+    func bool(_ key: String) throws -> Bool {
+        guard let value = table[key]?.bool else { throw ConfigError(message: "\(origin): \(key) must be true or false") }
         return value
     }
 

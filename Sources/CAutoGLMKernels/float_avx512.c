@@ -2,14 +2,7 @@
 // arithmetic: element i goes to lane i % 8, each product rounded then added (no FMA), the
 // 8 lanes reduced as ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)). One 8-lane register per
 // (row, token) pair is that loop exactly; a tile of rows × tokens reuses every load.
-#include "CAutoGLMKernels.h"
-
-#pragma STDC FP_CONTRACT OFF
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+#include "kernel_prologue.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>

@@ -1,17 +1,8 @@
 // Q8_0 matmul on the repacked layout with AVX-512 VNNI. See CAutoGLMKernels.h for the
 // contract. Compiled for every target; the x86 code is built with per-function target
 // attributes, so the rest of the program needs no special flags and runs anywhere.
-#include "CAutoGLMKernels.h"
+#include "kernel_prologue.h"
 #include <string.h>
-
-// The float steps must round exactly as ReferenceDot's separate multiply and add: never
-// fuse them into an FMA.
-#pragma STDC FP_CONTRACT OFF
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
 
 #define BLOCK 32
 #define QUADS (BLOCK / 4)

@@ -1,14 +1,9 @@
 // ActivationQuantization.quantizeRow (and blockSums) 16 lanes at a time, with the same
 // IEEE steps: amax ignores NaN like Swift's max, d = amax / 127, id = 1 / d (0 when d is
-// 0), q = round half away from zero of x · id, clamped to int8.
-#include "CAutoGLMKernels.h"
-
-#pragma STDC FP_CONTRACT OFF
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+// 0), q = round half away from zero of x · id, clamped to int8. And the same fused with
+// RMSNorm (ActivationQuantization.rmsNormQuantizeRow): each block is normed in registers
+// and quantized, the normed row never stored.
+#include "kernel_prologue.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -31,34 +26,63 @@ X86_KERNEL static inline __m512 round_away(__m512 v) {
     return _mm512_mask_sub_ps(r, down, r, _mm512_set1_ps(1.0f));
 }
 
+// One block of 32 values (lo: 0..15, hi: 16..31) into out[0..32), *scale and *sum (when
+// sum is not NULL).
+X86_KERNEL static inline void quantize_block(__m512 lo, __m512 hi, int8_t *out, float *scale, int32_t *sum) {
+    const __m512 abs_mask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7FFFFFFF));
+    // vmaxps returns its second operand when either is NaN: NaN inputs never win.
+    __m512 m = _mm512_max_ps(_mm512_and_ps(lo, abs_mask), _mm512_setzero_ps());
+    m = _mm512_max_ps(_mm512_and_ps(hi, abs_mask), m);
+    const float amax = _mm512_reduce_max_ps(m);
+    const float d = amax / 127.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    const __m512 idv = _mm512_set1_ps(id);
+    const __m512i qlo = _mm512_cvttps_epi32(round_away(_mm512_mul_ps(lo, idv)));
+    const __m512i qhi = _mm512_cvttps_epi32(round_away(_mm512_mul_ps(hi, idv)));
+    _mm_storeu_si128((__m128i *)out, _mm512_cvtsepi32_epi8(qlo));
+    _mm_storeu_si128((__m128i *)(out + 16), _mm512_cvtsepi32_epi8(qhi));
+    *scale = d;
+    if (sum != NULL) {
+        const __m512i clamped = _mm512_add_epi32(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)out)),
+                                                 _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(out + 16))));
+        *sum = _mm512_reduce_add_epi32(clamped);
+    }
+}
+
 X86_KERNEL static void quantize_rows(const float *x, int64_t x_stride, int64_t tokens, int64_t cols, int8_t *values,
                                      float *scales, int32_t *sums) {
-    const __m512 abs_mask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7FFFFFFF));
     const int64_t blocks = cols / 32;
     for (int64_t t = 0; t < tokens; t++) {
         const float *row = x + t * x_stride;
         for (int64_t b = 0; b < blocks; b++) {
-            const __m512 lo = _mm512_loadu_ps(row + 32 * b);
-            const __m512 hi = _mm512_loadu_ps(row + 32 * b + 16);
-            // vmaxps returns its second operand when either is NaN: NaN inputs never win.
-            __m512 m = _mm512_max_ps(_mm512_and_ps(lo, abs_mask), _mm512_setzero_ps());
-            m = _mm512_max_ps(_mm512_and_ps(hi, abs_mask), m);
-            const float amax = _mm512_reduce_max_ps(m);
-            const float d = amax / 127.0f;
-            const float id = d != 0.0f ? 1.0f / d : 0.0f;
-            const __m512 idv = _mm512_set1_ps(id);
-            const __m512i qlo = _mm512_cvttps_epi32(round_away(_mm512_mul_ps(lo, idv)));
-            const __m512i qhi = _mm512_cvttps_epi32(round_away(_mm512_mul_ps(hi, idv)));
-            int8_t *out = values + t * cols + 32 * b;
-            _mm_storeu_si128((__m128i *)out, _mm512_cvtsepi32_epi8(qlo));
-            _mm_storeu_si128((__m128i *)(out + 16), _mm512_cvtsepi32_epi8(qhi));
-            scales[t * blocks + b] = d;
-            if (sums != NULL) {
-                const __m512i clamped = _mm512_add_epi32(
-                    _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)out)),
-                    _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(out + 16))));
-                sums[t * blocks + b] = _mm512_reduce_add_epi32(clamped);
-            }
+            quantize_block(_mm512_loadu_ps(row + 32 * b), _mm512_loadu_ps(row + 32 * b + 16), values + t * cols + 32 * b,
+                           scales + t * blocks + b, sums != NULL ? sums + t * blocks + b : NULL);
+        }
+    }
+}
+
+// Ops.rmsScale: the sum of squares in index order, one float at a time (no reassociation:
+// the compiler may not vectorize a float sum without -ffast-math), then 1/sqrt.
+X86_KERNEL static inline float rms_scale(const float *x, int64_t count, float eps) {
+    float sum_squares = 0.0f;
+    for (int64_t i = 0; i < count; i++) sum_squares += x[i] * x[i];
+    // sqrtss: the correctly rounded square root, as Swift's squareRoot().
+    return 1.0f / _mm_cvtss_f32(_mm_sqrt_ss(_mm_set_ss(sum_squares / (float)count + eps)));
+}
+
+X86_KERNEL static void rmsnorm_quantize_rows(const float *x, int64_t x_stride, const float *weight, float eps,
+                                             int64_t tokens, int64_t cols, int8_t *values, float *scales, int32_t *sums) {
+    const int64_t blocks = cols / 32;
+    for (int64_t t = 0; t < tokens; t++) {
+        const float *row = x + t * x_stride;
+        const __m512 s = _mm512_set1_ps(rms_scale(row, cols, eps));
+        for (int64_t b = 0; b < blocks; b++) {
+            // weight · (x · s): Ops.rmsNorm's two products in its order.
+            const __m512 lo = _mm512_mul_ps(_mm512_loadu_ps(weight + 32 * b), _mm512_mul_ps(_mm512_loadu_ps(row + 32 * b), s));
+            const __m512 hi = _mm512_mul_ps(_mm512_loadu_ps(weight + 32 * b + 16),
+                                            _mm512_mul_ps(_mm512_loadu_ps(row + 32 * b + 16), s));
+            quantize_block(lo, hi, values + t * cols + 32 * b, scales + t * blocks + b,
+                           sums != NULL ? sums + t * blocks + b : NULL);
         }
     }
 }
@@ -72,11 +96,26 @@ int32_t aglm_quantize_rows(const float *x, int64_t x_stride, int64_t tokens, int
     return 1;
 }
 
+int32_t aglm_rmsnorm_quantize_rows(const float *x, int64_t x_stride, const float *weight, float eps, int64_t tokens,
+                                   int64_t cols, int8_t *values, float *scales, int32_t *sums) {
+    static int available = -1;
+    if (available < 0) available = quantize_available();
+    if (!available) return 0;
+    rmsnorm_quantize_rows(x, x_stride, weight, eps, tokens, cols, values, scales, sums);
+    return 1;
+}
+
 #else
 
 int32_t aglm_quantize_rows(const float *x, int64_t x_stride, int64_t tokens, int64_t cols, int8_t *values, float *scales,
                            int32_t *sums) {
     (void)x; (void)x_stride; (void)tokens; (void)cols; (void)values; (void)scales; (void)sums;
+    return 0;
+}
+
+int32_t aglm_rmsnorm_quantize_rows(const float *x, int64_t x_stride, const float *weight, float eps, int64_t tokens,
+                                   int64_t cols, int8_t *values, float *scales, int32_t *sums) {
+    (void)x; (void)x_stride; (void)weight; (void)eps; (void)tokens; (void)cols; (void)values; (void)scales; (void)sums;
     return 0;
 }
 

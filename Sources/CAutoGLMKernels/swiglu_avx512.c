@@ -1,14 +1,7 @@
 // SwiGLU with DeterministicMath's exp, vectorised over 8 lanes of Double. Every step is
 // the scalar Swift code's IEEE operation in the same order, so each lane's bits equal the
 // scalar result; see DeterministicMath.expDouble for the method.
-#include "CAutoGLMKernels.h"
-
-#pragma STDC FP_CONTRACT OFF
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+#include "kernel_prologue.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>

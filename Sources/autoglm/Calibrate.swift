@@ -37,8 +37,7 @@ struct Calibrate: ParsableCommand {
     @Option(help: "Kernel backend: reference, emulation or neon.")
     var backend: String?
 
-    @Option(help: "Worker threads for the kernels.")
-    var threads: Int = 1
+    @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
         guard windows >= 1 else { throw ValidationError("--windows must be at least 1") }
@@ -48,7 +47,8 @@ struct Calibrate: ParsableCommand {
 
     func run() throws {
         let path = try model ?? BundledModels.defaultModelPath()
-        let setup = try EvaluationSetup(model: path, text: text, context: context, backend: backend, threads: threads,
+        let setup = try EvaluationSetup(model: path, text: text, context: context, backend: backend, threads: threading.threads,
+                                        pinThreads: threading.pinThreads,
                                         prefillChunk: 1)
         let calibrator = ActivationCalibrator(layerCount: setup.model.config.layerCount, binCount: bins)
         let progress = StepProgress(label: "calibrate")

@@ -10,7 +10,8 @@ struct EvaluationSetup {
     let state: InferenceState
     let windows: TextWindows
 
-    init(model path: String, text: String, context: Int, backend: String?, threads: Int, prefillChunk: Int = 64) throws {
+    init(model path: String, text: String, context: Int, backend: String?, threads: Int, pinThreads: Bool = false,
+         prefillChunk: Int = 64) throws {
         guard let data = FileManager.default.contents(atPath: text) else {
             throw CLIError(description: "cannot read text file '\(text)'")
         }
@@ -18,16 +19,19 @@ struct EvaluationSetup {
         let loaded = try coreCall { () throws(CoreError) in try Model(path: path) }
         model = loaded
         tokenizer = try coreCall { () throws(CoreError) in try Tokenizer(gguf: loaded.gguf) }
-        state = try Self.state(for: loaded, context: context, backend: backend, threads: threads, prefillChunk: prefillChunk)
+        state = try Self.state(for: loaded, context: context, backend: backend, threads: threads, pinThreads: pinThreads,
+                               prefillChunk: prefillChunk)
         windows = TextWindows(tokenizer: tokenizer, text: String(decoding: data, as: UTF8.self), context: context)
         guard windows.count >= 1 else {
             throw CLIError(description: "'\(text)' has \(windows.tokens.count) tokens: not one window of \(context)")
         }
     }
 
-    static func state(for model: Model, context: Int, backend: String?, threads: Int, prefillChunk: Int = 64) throws -> InferenceState {
+    static func state(for model: Model, context: Int, backend: String?, threads: Int, pinThreads: Bool = false,
+                      prefillChunk: Int = 64) throws -> InferenceState {
         let chosen = try resolveBackend(backend)
-        let limits = RuntimeLimits(maxContext: context, prefillChunk: min(prefillChunk, context), threads: threads)
+        let limits = RuntimeLimits(maxContext: context, prefillChunk: min(prefillChunk, context), threads: threads,
+                                   pinThreads: pinThreads)
         return try coreCall { () throws(CoreError) in try InferenceState(model: model, limits: limits, backend: chosen) }
     }
 }

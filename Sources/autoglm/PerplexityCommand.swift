@@ -29,8 +29,7 @@ struct PerplexityCommand: ParsableCommand {
 
     @OptionGroup var armnn: ArmNNOptions
 
-    @Option(help: "Worker threads for the kernels.")
-    var threads: Int = 1
+    @OptionGroup var threading: ThreadOptions
 
     @Flag(help: "Print one JSON object.")
     var json = false
@@ -44,7 +43,8 @@ struct PerplexityCommand: ParsableCommand {
         }
         let loaded = try coreCall { () throws(CoreError) in try Model(path: path) }
         let tokenizer = try coreCall { () throws(CoreError) in try Tokenizer(gguf: loaded.gguf) }
-        let limits = RuntimeLimits(maxContext: context, prefillChunk: min(64, context), threads: threads)
+        let limits = RuntimeLimits(maxContext: context, prefillChunk: min(64, context), threads: threading.threads,
+                                   pinThreads: threading.pinThreads)
         let state = try coreCall { () throws(CoreError) in try InferenceState(model: loaded, limits: limits, backend: chosen) }
         if useArmNN { printError(try armnn.attach(to: state, tokenizer: tokenizer)) }
         // As llama.cpp: BOS (when the vocabulary adds one) starts the token stream, and each

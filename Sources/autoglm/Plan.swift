@@ -12,8 +12,7 @@ struct RuntimeOptions: ParsableArguments {
     @Option(help: "Prompt tokens per forward pass during prefill.")
     var chunk: Int = 64
 
-    @Option(help: "Worker threads for the kernels.")
-    var threads: Int = 1
+    @OptionGroup var threading: ThreadOptions
 
     @Option(name: .customLong("kv-type"), help: "KV cache element type: f32, f16 or int8 (per-head scale).")
     var kvType: String = "f32"
@@ -30,8 +29,8 @@ struct RuntimeOptions: ParsableArguments {
     func limits(for config: ModelConfig) throws -> RuntimeLimits {
         let context = self.context ?? min(config.trainedContextLength, RuntimeOptions.defaultContextCap)
         let kv = try coreCall { () throws(CoreError) in try KVCacheType(name: kvType) }
-        var limits = RuntimeLimits(maxContext: context, maxBatch: batch, prefillChunk: min(chunk, context), threads: threads, kvType: kv,
-                                   maxSequences: sequences ?? 0)
+        var limits = RuntimeLimits(maxContext: context, maxBatch: batch, prefillChunk: min(chunk, context), threads: threading.threads, kvType: kv,
+                                   maxSequences: sequences ?? 0, pinThreads: threading.pinThreads)
         if let kvBudgetMiB {
             let layout = try coreCall { () throws(CoreError) in try KVPageLayout(config: config, type: kv) }
             let pages = kvBudgetMiB * 1024 * 1024 / layout.pageBytes

@@ -45,8 +45,7 @@ struct Prune: ParsableCommand {
     @Option(help: "Kernel backend: reference, emulation or neon.")
     var backend: String?
 
-    @Option(help: "Worker threads for the kernels.")
-    var threads: Int = 1
+    @OptionGroup var threading: ThreadOptions
 
     @Flag(help: "Print one JSON object with the plan and both perplexities.")
     var json = false
@@ -62,7 +61,8 @@ struct Prune: ParsableCommand {
 
     func run() throws {
         let path = try model ?? BundledModels.defaultModelPath()
-        let setup = try EvaluationSetup(model: path, text: text, context: context, backend: backend, threads: threads)
+        let setup = try EvaluationSetup(model: path, text: text, context: context, backend: backend, threads: threading.threads,
+                                        pinThreads: threading.pinThreads)
         let c = setup.model.config
         let importance = PruningImportance(config: c)
         let progress = StepProgress(label: "importance")
@@ -92,7 +92,8 @@ struct Prune: ParsableCommand {
     }
 
     func score(_ model: Model, setup: EvaluationSetup, label: String) throws -> PerplexityResult {
-        let state = try EvaluationSetup.state(for: model, context: context, backend: backend, threads: threads)
+        let state = try EvaluationSetup.state(for: model, context: context, backend: backend, threads: threading.threads,
+                                             pinThreads: threading.pinThreads)
         let tokens = setup.windows.prefix(windows: evalWindows)
         let progress = StepProgress(label: label)
         return try coreCall { () throws(CoreError) in

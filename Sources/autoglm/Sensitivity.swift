@@ -35,8 +35,7 @@ struct Sensitivity: ParsableCommand {
     @Option(help: "Kernel backend: reference, emulation or neon.")
     var backend: String?
 
-    @Option(help: "Worker threads for the kernels.")
-    var threads: Int = 1
+    @OptionGroup var threading: ThreadOptions
 
     @Flag(help: "Print one JSON object (the format `quantize --auto-mixed --sensitivity` reads).")
     var json = false
@@ -48,7 +47,8 @@ struct Sensitivity: ParsableCommand {
     func run() throws {
         let path = try model ?? BundledModels.defaultModelPath()
         let report = try Self.analyse(model: path, text: text, type: type, windows: windows, context: context,
-                                      backend: backend, threads: threads, scratchDirectory: scratchDirectory(forOutput: nil))
+                                      backend: backend, threads: threading.threads, pinThreads: threading.pinThreads,
+                                      scratchDirectory: scratchDirectory(forOutput: nil))
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -60,8 +60,9 @@ struct Sensitivity: ParsableCommand {
 
     /// Runs the analysis with progress on stderr (also used by `quantize --auto-mixed`).
     static func analyse(model path: String, text: String, type: String, windows: Int, context: Int, backend: String?,
-                        threads: Int, scratchDirectory: String) throws -> SensitivityReport {
-        let setup = try EvaluationSetup(model: path, text: text, context: context, backend: backend, threads: threads)
+                        threads: Int, pinThreads: Bool = false, scratchDirectory: String) throws -> SensitivityReport {
+        let setup = try EvaluationSetup(model: path, text: text, context: context, backend: backend, threads: threads,
+                                        pinThreads: pinThreads)
         let target = try coreCall { () throws(CoreError) in try GGUFQuantizer.targetType(named: type.lowercased()) }
         let groups = TensorGroup.quantizable(in: setup.model.gguf, layerCount: setup.model.config.layerCount, target: target)
         guard !groups.isEmpty else { throw CLIError(description: "no tensor of '\(path)' changes when quantized to \(type)") }

@@ -43,6 +43,9 @@ struct Autoglmd: AsyncParsableCommand {
     @Option(help: "Kernel threads (0: all CPUs).")
     var threads: Int?
 
+    @Flag(name: .customLong("pin-threads"), help: "Pin kernel worker thread i to CPU i (as pin_threads = true).")
+    var pinThreads = false
+
     @Option(help: "Context length per KV slot, in tokens.")
     var context: Int?
 
@@ -117,6 +120,7 @@ struct Autoglmd: AsyncParsableCommand {
         if let tcpPort { c.tcpPort = tcpPort }
         if let backend { c.backend = backend }
         if let threads { c.threads = threads }
+        if pinThreads { c.pinThreads = true }
         if let context { c.context = context }
         if let sessions { c.sessions = sessions }
         if let engine { c.engine = try EngineKind(name: engine, origin: "--engine") }

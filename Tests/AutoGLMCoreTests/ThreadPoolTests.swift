@@ -152,6 +152,32 @@ import Testing
         }
     }
 
+    /// Idle workers end up asleep on the futex (not polling), and a run wakes them: every
+    /// task still runs once, on its own thread. The pool is dropped while they sleep, so
+    /// deinit must wake them to join them.
+    @Test func idleWorkersParkAndTheNextRunWakesThem() throws {
+        let pool = try ThreadPool(threads: 3)
+        let caller = pthread_self()
+        let task = RecordingTask()
+        for round in 0..<3 {
+            // Generous: the workers park after ThreadPool.idleNanosecondsBeforePark.
+            var waitedMilliseconds = 0
+            while pool.parkedWorkers < 2 && waitedMilliseconds < 20_000 {
+                usleep(1000)
+                waitedMilliseconds += 1
+            }
+            #expect(pool.parkedWorkers == 2, "workers still polling after \(waitedMilliseconds) ms idle")
+            task.record = TaskRecord(7)
+            task.round = round
+            pool.run(7, task)
+            for i in 0..<7 {
+                #expect(task.record.runs[i] == 1 && task.record.value[i] == Self.work(i, round))
+                #expect((task.record.thread[i] == caller) == (i % 3 == 0))
+            }
+        }
+        while pool.parkedWorkers < 2 { usleep(1000) }
+    }
+
     @Test func invalidThreadCountsAreRejected() {
         for threads in [0, -1, ThreadPool.maximumThreads + 1] {
             do {

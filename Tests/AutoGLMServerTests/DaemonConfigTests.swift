@@ -6,6 +6,7 @@ final class DaemonConfigTests: XCTestCase {
         let c = try DaemonConfig.parse(toml: """
             model = "/models/m.gguf"
             threads = 3
+            pin_threads = true
             sessions = 2
             socket_path = "/run/autoglm/a.sock"
             socket_mode = "0640"
@@ -18,6 +19,8 @@ final class DaemonConfigTests: XCTestCase {
             """)
         XCTAssertEqual(c.model, "/models/m.gguf")
         XCTAssertEqual(c.threads, 3)
+        XCTAssertTrue(c.pinThreads)
+        XCTAssertFalse(DaemonConfig().pinThreads)
         XCTAssertEqual(c.sessions, 2)
         XCTAssertEqual(c.socketMode, 0o640)
         XCTAssertEqual(c.allowedUids, [1000, 1001])
@@ -41,7 +44,7 @@ final class DaemonConfigTests: XCTestCase {
 
     func testRejectsUnknownKeysWrongTypesAndRanges() {
         for (toml, fragment) in [("thredas = 2", "unknown key"), ("threads = \"two\"", "must be an integer"),
-                                 ("threads = -1", "outside"), ("socket_mode = \"0999\"", "octal"),
+                                 ("threads = -1", "outside"), ("pin_threads = 1", "true or false"), ("socket_mode = \"0999\"", "octal"),
                                  ("allowed_uids = [-5]", "not a uid"), ("max_body_bytes = 10", "outside"),
                                  ("model = [", "not valid TOML")] {
             XCTAssertThrowsError(try DaemonConfig.parse(toml: toml), toml) { error in

@@ -25,7 +25,7 @@ func crossCheckEntry(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePo
 enum CrossCheckDriver {
     static let usage = "usage: crosscheck <model.gguf> [--backend reference|neon|emulation]"
     /// Bumped whenever the output format changes, so stale binaries are noticed.
-    static let formatVersion = 5
+    static let formatVersion = 6
 
     static func run(_ args: [String]) -> Int32 {
         var path: String? = nil
@@ -50,6 +50,7 @@ enum CrossCheckDriver {
         print("crosscheck format \(formatVersion)")
         printMathSweep()
         printInt8KernelSweep(backend: backend)
+        printMatmulSweep(backend: backend)
         let fileStatus = printModelFile(path: path)
         if fileStatus != 0 { return fileStatus }
         printTokenization(path: path)
@@ -247,6 +248,74 @@ enum CrossCheckDriver {
                 h.add(UInt64(value.bitPattern))
             }
             print("int8 dot cols \(cols) rows 16 fnv1a64 " + hex(h.value, width: 16))
+        }
+    }
+
+    // MARK: - integer matmuls through LinearKernels
+
+    /// Q8_0 and INT8 (symmetric, asymmetric) matrices with an odd row count against 1, 2
+    /// and 5 tokens, through LinearKernels on 2 threads: on aarch64 this is the SMMLA path
+    /// when the CPU has i8mm (qemu -cpu max) and the SDOT path otherwise, on x86 the
+    /// emulation backend; all must print the same bits. Odd rows and tokens exercise the
+    /// SMMLA tile's paired-with-itself edges.
+    static func printMatmulSweep(backend: String) {
+        guard let chosen = try? Backend(name: backend), let pool = try? ThreadPool(threads: 2) else {
+            print("matmul sweep: cannot set up backend")
+            return
+        }
+        let kernels = LinearKernels(backend: chosen, pool: pool)
+        // stderr, for the script to check that the path it meant to test ran.
+        printError("crosscheck: i8mm " + (kernels.usesI8MM ? "yes" : "no"))
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return state
+        }
+        let rows = 37
+        for cols in [96, 256] {
+            for kind in ["q8_0", "int8", "int8-asym"] {
+                let type: TensorType = kind == "q8_0" ? .q8_0 : .int8
+                var bytes = [UInt8](repeating: 0, count: rows * type.rowBytes(elements: cols)!)
+                for i in 0..<bytes.count { bytes[i] = UInt8(truncatingIfNeeded: next()) }
+                if type == .q8_0 {
+                    // Sane f16 block scales (random bytes would include NaN and infinities).
+                    for b in stride(from: 0, to: bytes.count, by: 34) {
+                        let h = HalfFloat.fromFloat(Float(next() % 1000 + 1) / 65536)
+                        bytes[b] = UInt8(truncatingIfNeeded: h); bytes[b + 1] = UInt8(truncatingIfNeeded: h >> 8)
+                    }
+                }
+                let scales = (0..<rows).map { Float($0 + 1) / 8192 }
+                let zeros = (0..<rows).map { _ in Int8(truncatingIfNeeded: next()) }
+                for tokens in [1, 2, 5] {
+                    let x = (0..<(tokens * cols)).map { _ in Float(Int32(truncatingIfNeeded: next() >> 40) - (1 << 23)) / Float(1 << 21) }
+                    var out = [Float](repeating: 0, count: tokens * rows)
+                    var values = [Int8](repeating: 0, count: tokens * cols)
+                    var xScales = [Float](repeating: 0, count: tokens * cols / 32)
+                    var sums = [Int32](repeating: 0, count: tokens * cols / 32)
+                    bytes.withUnsafeBytes { w in
+                        scales.withUnsafeBufferPointer { s in
+                            zeros.withUnsafeBufferPointer { z in
+                                let matrix = WeightMatrix(name: kind, type: type, rows: rows, cols: cols, data: w.baseAddress!,
+                                                          rowScales: type == .int8 ? s.baseAddress! : nil,
+                                                          zeroPoints: kind == "int8-asym" ? z.baseAddress! : nil)
+                                values.withUnsafeMutableBufferPointer { v in
+                                    xScales.withUnsafeMutableBufferPointer { xs in
+                                        sums.withUnsafeMutableBufferPointer { sm in
+                                            let scratch = ActivationScratch(values: v.baseAddress!, scales: xs.baseAddress!,
+                                                                            sums: sm.baseAddress!, capacity: tokens * cols)
+                                            kernels.matmul(matrix, x: x, xStride: cols, tokens: tokens, out: &out, outStride: rows,
+                                                           scratch: scratch)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    var h = FNV1a64()
+                    for value in out { h.add(UInt64(value.bitPattern)) }
+                    print("matmul \(kind) rows \(rows) cols \(cols) tokens \(tokens) fnv1a64 " + hex(h.value, width: 16))
+                }
+            }
         }
     }
 

@@ -8,26 +8,41 @@ enum KVRowCodec {
     @inline(__always)
     static func store(_ row: UnsafePointer<Float>, page: UnsafeMutableRawPointer, layout: KVPageLayout,
                       layer: Int, value: Bool, slot: Int) {
+        store(KVPlainRow(row: row, headDim: layout.headDim), page: page, layout: layout, layer: layer, value: value, slot: slot)
+    }
+
+    /// The same for a row whose elements are computed as they are written (a K row
+    /// rotated by RoPE on its way into the page): each element is asked for in the order
+    /// the plain store reads them, so both give the same bytes for the same values.
+    @inline(__always)
+    static func store<Row: KVRowSource>(_ row: Row, page: UnsafeMutableRawPointer, layout: KVPageLayout,
+                                        layer: Int, value: Bool, slot: Int) {
         let index = layout.rowIndex(layer: layer, value: value, slot: slot)
         let dst = page + index * layout.rowBytes
-        let n = layout.kvDim
+        let headDim = layout.headDim
         switch layout.type {
         case .f32:
-            dst.assumingMemoryBound(to: Float.self).update(from: row, count: n)
+            let f = dst.assumingMemoryBound(to: Float.self)
+            for head in 0..<layout.kvHeadCount {
+                for i in 0..<headDim { f[head * headDim + i] = row.element(head: head, dim: i) }
+            }
         case .f16:
             let h = dst.assumingMemoryBound(to: UInt16.self)
-            for i in 0..<n { h[i] = HalfFloat.fromFloat(row[i]) }
+            for head in 0..<layout.kvHeadCount {
+                for i in 0..<headDim { h[head * headDim + i] = HalfFloat.fromFloat(row.element(head: head, dim: i)) }
+            }
         case .int8:
             let q = dst.assumingMemoryBound(to: Int8.self)
             let scales = (page + layout.scalesOffset).assumingMemoryBound(to: Float.self) + index * layout.kvHeadCount
             for head in 0..<layout.kvHeadCount {
-                let x = row + head * layout.headDim
+                // Two passes over the head (its scale needs its largest magnitude first);
+                // a rotated row recomputes its elements rather than storing them.
                 var absMax: Float = 0
-                for i in 0..<layout.headDim { absMax = max(absMax, abs(x[i])) }
+                for i in 0..<headDim { absMax = max(absMax, abs(row.element(head: head, dim: i))) }
                 let scale = absMax / int8Max
                 scales[head] = scale
-                for i in 0..<layout.headDim {
-                    q[head * layout.headDim + i] = scale == 0 ? 0 : Int8((x[i] / scale).rounded())
+                for i in 0..<headDim {
+                    q[head * headDim + i] = scale == 0 ? 0 : Int8((row.element(head: head, dim: i) / scale).rounded())
                 }
             }
         }
@@ -47,4 +62,27 @@ enum KVRowCodec {
         for i in 0..<count { sum += q[i] * Float(k[i]) }
         return sum * scale
     }
+}
+
+/// Where KVRowCodec.store gets a row's elements from.
+protocol KVRowSource {
+    func element(head: Int, dim: Int) -> Float
+}
+
+/// A row already in memory: [kvHeads × headDim] floats.
+struct KVPlainRow: KVRowSource {
+    let row: UnsafePointer<Float>
+    let headDim: Int
+
+    @inline(__always)
+    func element(head: Int, dim: Int) -> Float { row[head * headDim + dim] }
+}
+
+/// A K row as RoPE rotates it; the row in memory stays unrotated.
+struct KVRotatedRow: KVRowSource {
+    let row: UnsafePointer<Float>
+    let rope: RopeRotation
+
+    @inline(__always)
+    func element(head: Int, dim: Int) -> Float { rope.rotated(row + head * rope.headDim, dim: dim) }
 }

@@ -29,6 +29,31 @@ public enum ActivationQuantization {
         }
     }
 
+    /// RMSNorm fused with quantizeRow: the normed row goes straight into `values` and
+    /// `scales` without being written out as floats. Each normed value
+    /// n_i = weight_i · (x_i · s) (Ops.rmsNorm's two products, s from Ops.rmsScale) is
+    /// computed once for its block's amax and again for its quantization — cheaper than
+    /// storing and rereading it, and the same bits — so the result equals
+    /// Ops.rmsNorm followed by quantizeRow bit for bit.
+    @inline(__always)
+    public static func rmsNormQuantizeRow(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, count: Int, eps: Float,
+                                          values: UnsafeMutablePointer<Int8>, scales: UnsafeMutablePointer<Float>) {
+        let s = Ops.rmsScale(x, count: count, eps: eps)
+        var b = 0
+        while b < count / blockSize {
+            let base = b * blockSize
+            var amax: Float = 0
+            for j in 0..<blockSize { amax = max(amax, abs(weight[base + j] * (x[base + j] * s))) }
+            let d = amax / 127
+            let id: Float = d != 0 ? 1 / d : 0
+            for j in 0..<blockSize {
+                values[base + j] = Int8(clamping: roundedToInt32(weight[base + j] * (x[base + j] * s) * id))
+            }
+            scales[b] = d
+            b += 1
+        }
+    }
+
     /// round(v) half away from zero as Int32; a value with no Int32 (NaN, ±infinity, beyond
     /// ±2³¹ — what a NaN or infinite activation, or a block so tiny that 1/d overflows,
     /// produces) becomes Int32.min, which is what x86's conversion instructions return.

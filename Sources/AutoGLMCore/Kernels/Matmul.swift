@@ -1,4 +1,5 @@
 import CAutoGLMKernels
+import CAutoGLMSys
 
 /// Scratch for activations quantized on the fly: int8 values and one scale per 32.
 /// Carved from the arena by the memory plan; never allocated per call.
@@ -30,6 +31,10 @@ public struct LinearKernels {
     /// Reused for every call: handing the pool a closure would box it on the heap.
     private let task: MatmulTask
 
+    /// Whether the Q8_0/INT8 matmuls run on SMMLA (neon backend on a CPU with i8mm) rather
+    /// than SDOT; the same bits either way.
+    public var usesI8MM: Bool { task.useI8MM }
+
     public init(backend: Backend, pool: ThreadPool, profile: OpProfile = OpProfile()) {
         self.backend = backend
         self.pool = pool
@@ -41,15 +46,19 @@ public struct LinearKernels {
     ///
     /// `second`, `third`: more matrices reading the same x (same cols), computed in the same
     /// pool run — one wake-up of the workers for Q, K and V instead of three.
+    /// `inputQuantized`: x was already quantized into `scratch` (normQuantize), so only
+    /// matrices taking quantized activations may be passed and x itself is not read.
     public func matmul(_ w: WeightMatrix, x: UnsafePointer<Float>, xStride: Int, tokens: Int,
                        out: UnsafeMutablePointer<Float>, outStride: Int, scratch: ActivationScratch,
-                       second: MatmulOutput? = nil, third: MatmulOutput? = nil) {
+                       second: MatmulOutput? = nil, third: MatmulOutput? = nil, inputQuantized: Bool = false) {
         let cols = w.cols
         precondition(second.map { $0.weights.cols == cols } ?? true && third.map { $0.weights.cols == cols } ?? true,
                      "matrices of one shared-input matmul must have the same width")
         let needsQuantized = w.type.usesQuantizedActivations || second?.weights.type.usesQuantizedActivations == true
             || third?.weights.type.usesQuantizedActivations == true
-        if needsQuantized {
+        precondition(!inputQuantized || Self.takeQuantizedInput(w, second?.weights, third?.weights),
+                     "a pre-quantized input feeds only matrices with quantized activations")
+        if needsQuantized && !inputQuantized {
             precondition(tokens * cols <= scratch.capacity, "activation scratch smaller than the memory plan promised")
             let started = profile.begin()
             quantize(x, xStride: xStride, tokens: tokens, cols: cols, into: scratch)
@@ -72,6 +81,39 @@ public struct LinearKernels {
 }
 
 extension LinearKernels {
+    /// Whether RMSNorm can go straight into the quantized activations for these matrices:
+    /// every one of them takes quantized activations (none needs the float row), and the
+    /// backend is not the reference, which keeps the separate steps as the ground truth.
+    public func canFuseNormIntoQuantization(_ w: WeightMatrix, _ second: WeightMatrix? = nil,
+                                            _ third: WeightMatrix? = nil) -> Bool {
+        backend != .reference && Self.takeQuantizedInput(w, second, third)
+    }
+
+    static func takeQuantizedInput(_ w: WeightMatrix, _ second: WeightMatrix?, _ third: WeightMatrix?) -> Bool {
+        w.type.usesQuantizedActivations && (second?.type.usesQuantizedActivations ?? true)
+            && (third?.type.usesQuantizedActivations ?? true)
+    }
+
+    /// RMSNorm of `tokens` rows of `cols` at x + t·xStride straight into token rows
+    /// firstRow… of `scratch` (values, scales and the block sums): bit for bit
+    /// Ops.rmsNorm then quantize, without the float rows. The C loop where the CPU has it.
+    public func normQuantize(_ x: UnsafePointer<Float>, xStride: Int, weight: UnsafePointer<Float>, eps: Float,
+                             tokens: Int, cols: Int, into scratch: ActivationScratch, firstRow: Int = 0) {
+        precondition((firstRow + tokens) * cols <= scratch.capacity, "activation scratch smaller than the memory plan promised")
+        let values = scratch.values + firstRow * cols
+        let scales = scratch.scales + firstRow * (cols / ActivationQuantization.blockSize)
+        let sums = scratch.sums.map { $0 + firstRow * (cols / ActivationQuantization.blockSize) }
+        if aglm_rmsnorm_quantize_rows(x, Int64(xStride), weight, eps, Int64(tokens), Int64(cols), values, scales, sums) != 0 {
+            return
+        }
+        for t in 0..<tokens {
+            ActivationQuantization.rmsNormQuantizeRow(x + t * xStride, weight: weight, count: cols, eps: eps,
+                                                      values: values + t * cols,
+                                                      scales: scales + t * (cols / ActivationQuantization.blockSize))
+        }
+        if let sums { ActivationQuantization.blockSums(values, count: tokens * cols, sums: sums) }
+    }
+
     /// ActivationQuantization of every token row into `scratch`, with the block sums the
     /// repacked kernels need; the C loop (same bits) where the CPU has it.
     private func quantize(_ x: UnsafePointer<Float>, xStride: Int, tokens: Int, cols: Int, into scratch: ActivationScratch) {
@@ -116,7 +158,14 @@ final class MatmulTask: ThreadPoolTask {
     var second: MatmulOutput?
     var third: MatmulOutput?
 
-    init(backend: Backend) { self.backend = backend }
+    /// neon on a CPU with i8mm: Q8_0 and INT8 rows go to the SMMLA kernel (the same bits as
+    /// VectorDot's SDOT loop). Decided once, here.
+    let useI8MM: Bool
+
+    init(backend: Backend) {
+        self.backend = backend
+        useI8MM = backend == .neon && aglm_cpu_has_i8mm() != 0
+    }
 
     func run(task: Int) {
         runPart(weights, out: out, outStride: outStride, task: task)
@@ -146,7 +195,23 @@ final class MatmulTask: ThreadPoolTask {
                              Int64(tokens), out, Int64(outStride)) != 0 {
             return
         }
+        if useI8MM && i8mmRows(w, r0, r1, out: out, outStride: outStride) { return }
         rowsFromFileLayout(w, r0, r1, out: out, outStride: outStride)
+    }
+
+    /// Rows r0..<r1 of a Q8_0 or INT8 matrix on the SMMLA kernel; false for other types.
+    private func i8mmRows(_ w: WeightMatrix, _ r0: Int, _ r1: Int, out: UnsafeMutablePointer<Float>, outStride: Int) -> Bool {
+        switch w.type {
+        case .q8_0:
+            return aglm_i8mm_q8_0_rows(w.data, Int64(w.rowBytes), Int64(w.cols), Int64(r0), Int64(r1), scratch.values,
+                                       scratch.scales, Int64(tokens), out, Int64(outStride)) != 0
+        case .int8:
+            return aglm_i8mm_int8_rows(w.data.assumingMemoryBound(to: Int8.self), Int64(w.cols), Int64(r0), Int64(r1),
+                                       w.rowScales!, w.zeroPoints, scratch.values, scratch.scales, Int64(tokens), out,
+                                       Int64(outStride)) != 0
+        default:
+            return false
+        }
     }
 
     /// The C float kernel's name for `type`, or nil for the integer types.

@@ -7,10 +7,17 @@ public enum Ops {
     @inline(__always)
     public static func rmsNorm(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, count: Int, eps: Float,
                                out: UnsafeMutablePointer<Float>) {
+        let scale = rmsScale(x, count: count, eps: eps)
+        for i in 0..<count { out[i] = weight[i] * (x[i] * scale) }
+    }
+
+    /// 1 / sqrt(mean(x²) + eps): RMSNorm's factor, summed in index order. Shared with
+    /// ActivationQuantization.rmsNormQuantizeRow so both norms are the same bits.
+    @inline(__always)
+    static func rmsScale(_ x: UnsafePointer<Float>, count: Int, eps: Float) -> Float {
         var sumSquares: Float = 0
         for i in 0..<count { sumSquares += x[i] * x[i] }
-        let scale = 1 / (sumSquares / Float(count) + eps).squareRoot()
-        for i in 0..<count { out[i] = weight[i] * (x[i] * scale) }
+        return 1 / (sumSquares / Float(count) + eps).squareRoot()
     }
 
     /// x += y over `count` elements (residual connections).

@@ -42,6 +42,8 @@ public struct RuntimeLimits: Equatable {
     /// Prompt tokens per forward pass during prefill.
     public var prefillChunk: Int
     public var threads: Int
+    /// Pin each kernel worker thread to its own CPU (ThreadPool's `pinToCores`).
+    public var pinThreads: Bool
     public var kvType: KVCacheType
     /// Sequences that may hold KV pages at once (running plus paused); 0: maxBatch.
     public var maxSequences: Int
@@ -49,11 +51,12 @@ public struct RuntimeLimits: Equatable {
     public var kvPages: Int
 
     public init(maxContext: Int = 2048, maxBatch: Int = 1, prefillChunk: Int = 64, threads: Int = 1, kvType: KVCacheType = .f32,
-                maxSequences: Int = 0, kvPages: Int = 0) {
+                maxSequences: Int = 0, kvPages: Int = 0, pinThreads: Bool = false) {
         self.maxContext = maxContext
         self.maxBatch = maxBatch
         self.prefillChunk = prefillChunk
         self.threads = threads
+        self.pinThreads = pinThreads
         self.kvType = kvType
         self.maxSequences = maxSequences
         self.kvPages = kvPages

@@ -21,8 +21,10 @@ extension InferenceState {
         prepareRope(batch)
         for l in 0..<c.layerCount {
             let w = model.layers[l]
-            normRows(x, sourceWidth: d, weight: w.attentionNorm, tokens: T, into: xb, targetWidth: rowWidth)
-            selfAttention(w, layer: l, batch)
+            // Pre-norms go straight into the matmuls' int8 activations where they can (normForMatmul).
+            let attentionInQuantized = normForMatmul(x, sourceWidth: d, weight: w.attentionNorm, tokens: T,
+                                                     feeding: w.wq, w.wk, w.wv)
+            selfAttention(w, layer: l, batch, inputQuantized: attentionInQuantized)
             if let post = w.postAttentionNorm {
                 normRows(xb, sourceWidth: rowWidth, weight: post, tokens: T, into: postNormOut, targetWidth: d)
                 for t in 0..<T { Ops.add(x + t * d, postNormOut + t * d, count: d) }
@@ -30,8 +32,8 @@ extension InferenceState {
                 for t in 0..<T { Ops.add(x + t * d, xb + t * rowWidth, count: d) }
             }
 
-            normRows(x, sourceWidth: d, weight: w.ffnNorm, tokens: T, into: xb, targetWidth: rowWidth)
-            feedForward(w, layer: l, tokens: T)
+            let ffnInQuantized = normForMatmul(x, sourceWidth: d, weight: w.ffnNorm, tokens: T, feeding: w.wUp, w.wGate)
+            feedForward(w, layer: l, tokens: T, inputQuantized: ffnInQuantized)
             if let post = w.postFfnNorm {
                 normRows(xb, sourceWidth: rowWidth, weight: post, tokens: T, into: postNormOut, targetWidth: d)
                 for t in 0..<T { Ops.add(x + t * d, postNormOut + t * d, count: d) }

@@ -15,12 +15,15 @@ extension InferenceState {
         prepareRope(batch)
         for l in 0..<c.layerCount {
             let w = model.layers[l]
-            normRows(x, sourceWidth: d, weight: w.attentionNorm, tokens: T, into: xb, targetWidth: rowWidth)
-            selfAttention(w, layer: l, batch)
+            // Each norm goes straight into the int8 activations of the matmuls after it
+            // when those take int8 input (normForMatmul), else into xb.
+            let attentionInQuantized = normForMatmul(x, sourceWidth: d, weight: w.attentionNorm, tokens: T,
+                                                     feeding: w.wq, w.wk, w.wv)
+            selfAttention(w, layer: l, batch, inputQuantized: attentionInQuantized)
             for t in 0..<T { Ops.add(x + t * d, xb + t * rowWidth, count: d) }
 
-            normRows(x, sourceWidth: d, weight: w.ffnNorm, tokens: T, into: xb, targetWidth: rowWidth)
-            feedForward(w, layer: l, tokens: T)
+            let ffnInQuantized = normForMatmul(x, sourceWidth: d, weight: w.ffnNorm, tokens: T, feeding: w.wUp, w.wGate)
+            feedForward(w, layer: l, tokens: T, inputQuantized: ffnInQuantized)
             for t in 0..<T { Ops.add(x + t * d, xb + t * rowWidth, count: d) }
         }
         computeLogits(batch)

@@ -22,40 +22,26 @@ extension InferenceState {
         }
     }
 
-    /// Rotates the first n_rot dims of each of `heads` heads in row `t` of `buffer`.
-    func applyRope(_ buffer: UnsafeMutablePointer<Float>, heads: Int, token t: Int) {
-        let nRot = config.ropeDimensions
-        let headDim = config.headDim
-        let half = nRot / 2
-        // Pair partner offsets: NORM rotates (2i, 2i+1), NeoX (i, i + n_rot/2). Read once
-        // here: `config` copies the whole ModelConfig on every access.
-        let pairsAreAdjacent = config.ropeStyle == .normal
-        let table = ropeCosSin + t * nRot
-        let row = buffer + t * heads * headDim
-        for h in 0..<heads {
-            let head = row + h * headDim
-            for i in 0..<half {
-                let c = table[2 * i]
-                let s = table[2 * i + 1]
-                let (ia, ib) = pairsAreAdjacent ? (2 * i, 2 * i + 1) : (i, i + half)
-                let a = head[ia]
-                let b = head[ib]
-                head[ia] = a * c - b * s
-                head[ib] = a * s + b * c
-            }
-        }
+    /// RoPE at row `t`'s position.
+    func ropeRotation(token t: Int) -> RopeRotation {
+        // Read once here: `config` copies the whole ModelConfig on every access.
+        let c = config
+        return RopeRotation(table: ropeCosSin + t * c.ropeDimensions, rotatedDims: c.ropeDimensions, headDim: c.headDim,
+                            pairsAreAdjacent: c.ropeStyle == .normal)
     }
 
     /// out[t] = W · in[t] (+ bias) for t < T, on the external backend when one is set and
     /// takes this matrix, else on our kernels.
+    /// `inputQuantized`: `input` was normed straight into the quantized scratch (normForMatmul).
     func linear(_ w: WeightMatrix, bias: UnsafePointer<Float>? = nil, input: UnsafePointer<Float>, inputWidth: Int,
-                output: UnsafeMutablePointer<Float>, outputWidth: Int, tokens: Int) {
+                output: UnsafeMutablePointer<Float>, outputWidth: Int, tokens: Int, inputQuantized: Bool = false) {
         if let external = externalLinear,
            external.linear(w, input: input, inputWidth: inputWidth, output: output, outputWidth: outputWidth, tokens: tokens) {
             external.didCompute(w, input: input, inputWidth: inputWidth, output: output, outputWidth: outputWidth, tokens: tokens)
             return
         }
-        kernels.matmul(w, x: input, xStride: inputWidth, tokens: tokens, out: output, outStride: outputWidth, scratch: scratch)
+        kernels.matmul(w, x: input, xStride: inputWidth, tokens: tokens, out: output, outStride: outputWidth, scratch: scratch,
+                       inputQuantized: inputQuantized)
         addBias(bias, to: output, width: w.rows, tokens: tokens, stride: outputWidth)
         externalLinear?.didCompute(w, input: input, inputWidth: inputWidth, output: output, outputWidth: outputWidth, tokens: tokens)
     }
@@ -69,8 +55,9 @@ extension InferenceState {
     /// Self-attention of one layer over the T rows in `xb` (already normed):
     /// Q/K/V projections over every row at once, RoPE, K/V written into each row's
     /// sequence pages, causal GQA attention per sequence, output projection.
-    /// Leaves the block output [T × d_model] in `xb`.
-    func selfAttention(_ w: LayerWeights, layer: Int, _ batch: ForwardBatch) {
+    /// Leaves the block output [T × d_model] in `xb`. `inputQuantized`: the normed rows
+    /// went straight into the quantized scratch instead of `xb` (normForMatmul).
+    func selfAttention(_ w: LayerWeights, layer: Int, _ batch: ForwardBatch, inputQuantized: Bool = false) {
         let c = config
         let d = c.embeddingLength
         let rowWidth = max(d, c.qDim)
@@ -84,7 +71,8 @@ extension InferenceState {
         } else {
             // Q, K and V in one pass over the quantized input.
             kernels.matmul(w.wq, x: xb, xStride: rowWidth, tokens: tokens, out: q, outStride: c.qDim, scratch: scratch,
-                           second: MatmulOutput(w.wk, out: k, outStride: c.kvDim), third: MatmulOutput(w.wv, out: v, outStride: c.kvDim))
+                           second: MatmulOutput(w.wk, out: k, outStride: c.kvDim), third: MatmulOutput(w.wv, out: v, outStride: c.kvDim),
+                           inputQuantized: inputQuantized)
             addBias(w.bq, to: q, width: c.qDim, tokens: tokens)
             addBias(w.bk, to: k, width: c.kvDim, tokens: tokens)
             addBias(w.bv, to: v, width: c.kvDim, tokens: tokens)
@@ -95,12 +83,14 @@ extension InferenceState {
             let table = kvPool.pageTable(batch.segmentSequences[segment])
             let first = batch.segmentFirstRows[segment]
             for t in first..<(first + batch.segmentRowCounts[segment]) {
-                applyRope(q, heads: c.headCount, token: t)
-                applyRope(k, heads: c.kvHeadCount, token: t)
+                // Q rotated in place; K rotated as it is written into its page (one pass).
+                let rope = ropeRotation(token: t)
+                rope.apply(q + t * c.qDim, heads: c.headCount)
                 let position = batch.positions[t]
                 let page = kvPool.page(table[position / KVPageLayout.tokensPerPage])
                 let slot = position % KVPageLayout.tokensPerPage
-                KVRowCodec.store(k + t * c.kvDim, page: page, layout: kvPool.layout, layer: layer, value: false, slot: slot)
+                KVRowCodec.store(KVRotatedRow(row: k + t * c.kvDim, rope: rope), page: page, layout: kvPool.layout,
+                                 layer: layer, value: false, slot: slot)
                 KVRowCodec.store(v + t * c.kvDim, page: page, layout: kvPool.layout, layer: layer, value: true, slot: slot)
             }
         }
@@ -118,7 +108,8 @@ extension InferenceState {
 
     /// SwiGLU MLP over the T normed rows in `xb`; leaves [T × d_model] in `xb`.
     /// With a fused gate_up matrix the first ffn rows are the gate, the rest the up projection.
-    func feedForward(_ w: LayerWeights, layer: Int, tokens: Int) {
+    /// `inputQuantized` as for selfAttention.
+    func feedForward(_ w: LayerWeights, layer: Int, tokens: Int, inputQuantized: Bool = false) {
         let c = config
         let d = c.embeddingLength
         let rowWidth = max(d, c.qDim)
@@ -129,9 +120,10 @@ extension InferenceState {
             linear(w.wUp, input: xb, inputWidth: rowWidth, output: hb + ffn, outputWidth: 2 * ffn, tokens: tokens)
         } else if let gate = w.wGate {
             kernels.matmul(gate, x: xb, xStride: rowWidth, tokens: tokens, out: hb, outStride: 2 * ffn, scratch: scratch,
-                           second: MatmulOutput(w.wUp, out: hb + ffn, outStride: 2 * ffn))
+                           second: MatmulOutput(w.wUp, out: hb + ffn, outStride: 2 * ffn), inputQuantized: inputQuantized)
         } else {
-            linear(w.wUp, input: xb, inputWidth: rowWidth, output: hb, outputWidth: 2 * ffn, tokens: tokens)
+            linear(w.wUp, input: xb, inputWidth: rowWidth, output: hb, outputWidth: 2 * ffn, tokens: tokens,
+                   inputQuantized: inputQuantized)
         }
         for t in 0..<tokens {
             Ops.swiGLU(gate: hb + t * 2 * ffn, up: hb + t * 2 * ffn + ffn, count: ffn, out: hb2 + t * ffn,
@@ -152,6 +144,26 @@ extension InferenceState {
         }
     }
 
+    /// The T rows of `source` normed for the matmuls `w`, `second`, `third` that read
+    /// them next: straight into the quantized activations (returns true; `xb` is not
+    /// written) when all of them take int8 input and nothing else wants the float rows —
+    /// no external backend, no activation observer — else into `xb` as normRows (false).
+    func normForMatmul(_ source: UnsafePointer<Float>, sourceWidth: Int, weight: UnsafePointer<Float>, tokens: Int,
+                       feeding w: WeightMatrix, _ second: WeightMatrix? = nil, _ third: WeightMatrix? = nil) -> Bool {
+        let c = config
+        guard externalLinear == nil, activationObserver == nil, kernels.canFuseNormIntoQuantization(w, second, third) else {
+            normRows(source, sourceWidth: sourceWidth, weight: weight, tokens: tokens, into: xb,
+                     targetWidth: max(c.embeddingLength, c.qDim))
+            return false
+        }
+        precondition(w.cols == c.embeddingLength, "a normed row feeds matrices \(c.embeddingLength) wide, not \(w.cols)")
+        let started = profile.begin()
+        kernels.normQuantize(source, xStride: sourceWidth, weight: weight, eps: c.rmsEps, tokens: tokens,
+                             cols: c.embeddingLength, into: scratch)
+        profile.end(.norms, since: started)
+        return true
+    }
+
     /// Final norm of each segment's last row (for segments that want logits) gathered
     /// into xb, then one output projection for all of them into consecutive logits rows.
     func computeLogits(_ batch: ForwardBatch) {
@@ -160,15 +172,22 @@ extension InferenceState {
         let d = c.embeddingLength
         let rowWidth = max(d, c.qDim)
         let started = profile.begin()
+        // Straight into the quantized activations when nothing needs the float rows (normForMatmul).
+        let fused = externalLinear == nil && activationObserver == nil && kernels.canFuseNormIntoQuantization(model.output)
         var n = 0
         for s in 0..<batch.segmentCount where batch.segmentLogitsRows[s] >= 0 {
             let last = batch.segmentFirstRows[s] + batch.segmentRowCounts[s] - 1
-            Ops.rmsNorm(x + last * d, weight: model.outputNorm, count: d, eps: c.rmsEps, out: xb + n * rowWidth)
+            if fused {
+                kernels.normQuantize(x + last * d, xStride: d, weight: model.outputNorm, eps: c.rmsEps, tokens: 1, cols: d,
+                                     into: scratch, firstRow: n)
+            } else {
+                Ops.rmsNorm(x + last * d, weight: model.outputNorm, count: d, eps: c.rmsEps, out: xb + n * rowWidth)
+            }
             n += 1
         }
         activationObserver?.observe(site: .outputInput, layer: -1, values: xb, stride: rowWidth, width: d, tokens: n)
         profile.end(.norms, since: started)
         linear(model.output, input: xb, inputWidth: rowWidth, output: logits + batch.firstLogitsRow * c.vocabularySize,
-               outputWidth: c.vocabularySize, tokens: n)
+               outputWidth: c.vocabularySize, tokens: n, inputQuantized: fused)
     }
 }

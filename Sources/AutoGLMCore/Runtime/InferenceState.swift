@@ -43,7 +43,7 @@ public final class InferenceState {
         self.arena = arena
         let profile = OpProfile()
         self.profile = profile
-        kernels = LinearKernels(backend: backend, pool: try ThreadPool(threads: limits.threads), profile: profile)
+        kernels = LinearKernels(backend: backend, pool: try ThreadPool(threads: limits.threads, pinToCores: limits.pinThreads), profile: profile)
         x = arena.floats("residual x")
         xb = arena.floats("normed xb")
         postNormOut = arena.floats("post-norm out")

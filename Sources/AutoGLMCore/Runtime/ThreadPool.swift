@@ -18,9 +18,11 @@ public protocol ThreadPoolTask: AnyObject {
 /// thread computes what never depends on timing, and a result reduced per thread
 /// comes out the same on every run.
 ///
-/// Waiting spins briefly, then yields the core with sched_yield. Idle workers keep
-/// polling (yielding) between runs: that keeps the wake-up latency of a decode step
-/// low, at the price of CPU time while the pool sits idle.
+/// Waiting spins briefly, then yields the core with sched_yield. An idle worker keeps
+/// polling (yielding) for `idleNanosecondsBeforePark` — longer than any gap between two
+/// runs of a decode step, so during generation no wake-up costs a system call — and
+/// then parks on a futex, so a started-but-idle pool (a daemon between requests) uses
+/// no CPU. `run` wakes parked workers only when there are any (one atomic load otherwise).
 ///
 /// `run` must be called from one thread at a time and not from inside a task.
 public final class ThreadPool {
@@ -29,6 +31,10 @@ public final class ThreadPool {
     /// Loads of a flag before a waiting thread starts yielding its core: long enough
     /// to cover the gap between two kernels of one step, short next to a time slice.
     static let spinsBeforeYield = 4096
+    /// Idle time after which a worker stops polling and parks: well above the gaps of a
+    /// decode step (sampling, norms, attention set-up: tens of µs), well below what
+    /// anyone would notice as idle CPU.
+    static let idleNanosecondsBeforePark: UInt64 = 2_000_000
     /// Each shared flag gets its own 128 bytes: two 64-byte lines, because x86's
     /// adjacent-line prefetcher pairs lines and some Arm cores use 128-byte lines.
     static let flagStride = 128
@@ -36,7 +42,8 @@ public final class ThreadPool {
     public var threadCount: Int { workerCount + 1 }
 
     private let workerCount: Int
-    /// One `ThreadPoolJobLine` followed by one `ThreadPoolWorkerLine` per worker.
+    /// One `ThreadPoolJobLine`, one `ThreadPoolParking` line, then one `ThreadPoolWorkerLine`
+    /// per worker, each on its own `flagStride` bytes.
     private let lines: UnsafeMutableRawPointer
     private let threadHandles: UnsafeMutablePointer<UInt64>
     private let closureTask = ClosureTask()
@@ -53,17 +60,18 @@ public final class ThreadPool {
         precondition(MemoryLayout<ThreadPoolJobLine>.size <= Self.flagStride
                      && MemoryLayout<ThreadPoolWorkerLine>.size <= Self.flagStride)
         let workerCount = threads - 1
-        let byteCount = (1 + workerCount) * Self.flagStride
+        let byteCount = (Self.sharedLines + workerCount) * Self.flagStride
         guard let lines = aglm_aligned_alloc(Self.flagStride, byteCount) else {
             throw .memory(.allocationFailed(bytes: byteCount))
         }
         let job = lines.bindMemory(to: ThreadPoolJobLine.self, capacity: 1)
         job.initialize(to: ThreadPoolJobLine(generation: Atomic(0), taskCount: 0, task: nil))
+        let parking = ThreadPoolParking(initializing: lines + Self.flagStride)
         let cpuCount = Int(aglm_cpu_count())
         for w in 0..<workerCount {
-            (lines + (1 + w) * Self.flagStride).bindMemory(to: ThreadPoolWorkerLine.self, capacity: 1)
+            (lines + (Self.sharedLines + w) * Self.flagStride).bindMemory(to: ThreadPoolWorkerLine.self, capacity: 1)
                 .initialize(to: ThreadPoolWorkerLine(
-                    state: Atomic(ThreadPoolWorkerLine.notStarted), job: job, threadIndex: w + 1,
+                    state: Atomic(ThreadPoolWorkerLine.notStarted), job: job, parking: parking, threadIndex: w + 1,
                     threadCount: threads, cpuToPin: pinToCores ? Int32((w + 1) % cpuCount) : -1))
         }
         let handles = UnsafeMutablePointer<UInt64>.allocate(capacity: max(workerCount, 1))
@@ -119,7 +127,10 @@ public final class ThreadPool {
         generation += 1
         job.pointee.taskCount = taskCount
         job.pointee.task = task
-        job.pointee.generation.store(generation, ordering: .releasing)
+        // Sequentially consistent, paired with the parking worker's: either the worker
+        // sees this generation before it sleeps, or this thread sees it parked and wakes it.
+        job.pointee.generation.store(generation, ordering: .sequentiallyConsistent)
+        Self.parking(in: lines).wakeIfAnyParked()
         var i = 0
         while i < taskCount {
             task.run(task: i)
@@ -149,9 +160,20 @@ public final class ThreadPool {
         }
     }
 
+    /// Lines before the first worker's: the job, the parking lot.
+    static let sharedLines = 2
+
     static func worker(_ index: Int, in lines: UnsafeMutableRawPointer) -> UnsafeMutablePointer<ThreadPoolWorkerLine> {
-        (lines + (1 + index) * flagStride).assumingMemoryBound(to: ThreadPoolWorkerLine.self)
+        (lines + (sharedLines + index) * flagStride).assumingMemoryBound(to: ThreadPoolWorkerLine.self)
     }
+
+    /// The parking lot in the second shared line (already initialized).
+    static func parking(in lines: UnsafeMutableRawPointer) -> ThreadPoolParking {
+        ThreadPoolParking(lines + flagStride)
+    }
+
+    /// Workers asleep on the futex right now (for tests and diagnostics).
+    var parkedWorkers: Int { Self.parking(in: lines).parked.pointee.load(ordering: .sequentiallyConsistent) }
 
     @inline(__always)
     static func wait(until condition: () -> Bool) {
@@ -166,12 +188,14 @@ public final class ThreadPool {
         workerCount: Int, started: Int, lines: UnsafeMutableRawPointer, handles: UnsafeMutablePointer<UInt64>
     ) {
         let job = lines.assumingMemoryBound(to: ThreadPoolJobLine.self)
-        job.pointee.generation.store(ThreadPoolJobLine.shutdown, ordering: .releasing)
+        job.pointee.generation.store(ThreadPoolJobLine.shutdown, ordering: .sequentiallyConsistent)
+        parking(in: lines).wakeIfAnyParked()
         for w in 0..<started {
             let joined = aglm_thread_join(handles[w])
             precondition(joined == 0, "ThreadPool: joining worker thread failed")
         }
         for w in 0..<workerCount { _ = worker(w, in: lines).deinitialize(count: 1) }
+        parking(in: lines).deinitialize()
         _ = job.deinitialize(count: 1)
         handles.deallocate()
         aglm_free(lines)
@@ -196,11 +220,62 @@ struct ThreadPoolJobLine: ~Copyable {
     static let shutdown = -1
 }
 
+/// Where idle workers sleep: the second shared line, holding the futex word at its start
+/// and the count of parked workers after it. A parked worker sleeps while the word holds
+/// the value it read before its last look at the job's generation; every wake bumps the
+/// word, so a wake between that look and the sleep is never lost.
+struct ThreadPoolParking {
+    /// The futex word (an Atomic<UInt32> is laid out as a plain UInt32 at this address).
+    let wakeSequence: UnsafeMutablePointer<Atomic<UInt32>>
+    /// Workers between announcing that they park and leaving the futex.
+    let parked: UnsafeMutablePointer<Atomic<Int>>
+
+    /// Initializes the counters in the (flagStride-sized) line at `line`.
+    init(initializing line: UnsafeMutableRawPointer) {
+        wakeSequence = line.bindMemory(to: Atomic<UInt32>.self, capacity: 1)
+        wakeSequence.initialize(to: Atomic(0))
+        parked = (line + MemoryLayout<Int>.stride).bindMemory(to: Atomic<Int>.self, capacity: 1)
+        parked.initialize(to: Atomic(0))
+    }
+
+    /// The lot already initialized in `line`.
+    init(_ line: UnsafeMutableRawPointer) {
+        wakeSequence = line.assumingMemoryBound(to: Atomic<UInt32>.self)
+        parked = (line + MemoryLayout<Int>.stride).assumingMemoryBound(to: Atomic<Int>.self)
+    }
+
+    func deinitialize() {
+        _ = wakeSequence.deinitialize(count: 1)
+        _ = parked.deinitialize(count: 1)
+    }
+
+    /// Called after publishing a new generation (sequentially consistent).
+    @inline(__always)
+    func wakeIfAnyParked() {
+        guard parked.pointee.load(ordering: .sequentiallyConsistent) > 0 else { return }
+        wakeSequence.pointee.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        aglm_futex_wake_all(UnsafeMutableRawPointer(wakeSequence))
+    }
+
+    /// Sleeps until `job`'s generation differs from `finished`, then returns it.
+    func park(_ job: UnsafeMutablePointer<ThreadPoolJobLine>, finished: Int) -> Int {
+        parked.pointee.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        defer { parked.pointee.wrappingSubtract(1, ordering: .sequentiallyConsistent) }
+        while true {
+            let sequence = wakeSequence.pointee.load(ordering: .sequentiallyConsistent)
+            let current = job.pointee.generation.load(ordering: .sequentiallyConsistent)
+            if current != finished { return current }
+            aglm_futex_wait(UnsafeMutableRawPointer(wakeSequence), sequence)
+        }
+    }
+}
+
 /// One worker's line: its fixed identity and the one flag it writes.
 struct ThreadPoolWorkerLine: ~Copyable {
     /// The generation this worker last finished, or one of the start-up states below.
     let state: Atomic<Int>
     let job: UnsafeMutablePointer<ThreadPoolJobLine>
+    let parking: ThreadPoolParking
     let threadIndex: Int
     let threadCount: Int
     /// -1: leave the thread unpinned.
@@ -224,11 +299,7 @@ private func threadPoolWorkerMain(_ context: UnsafeMutableRawPointer?) {
 
     var finished = 0
     while true {
-        var current = finished
-        ThreadPool.wait {
-            current = job.pointee.generation.load(ordering: .acquiring)
-            return current != finished
-        }
+        let current = waitForJob(job, finished: finished, parking: worker.pointee.parking)
         if current == ThreadPoolJobLine.shutdown { return }
         do {  // scoped so this thread's reference to the task is gone before it reports
             let task = job.pointee.task!
@@ -241,5 +312,28 @@ private func threadPoolWorkerMain(_ context: UnsafeMutableRawPointer?) {
         }
         finished = current
         worker.pointee.state.store(finished, ordering: .releasing)
+    }
+}
+
+/// Spins, then yields, then — after `ThreadPool.idleNanosecondsBeforePark` without work —
+/// parks until the job's generation differs from `finished`; returns the new generation.
+private func waitForJob(_ job: UnsafeMutablePointer<ThreadPoolJobLine>, finished: Int,
+                        parking: ThreadPoolParking) -> Int {
+    var spins = 0
+    var idleSince: UInt64 = 0
+    while true {
+        let current = job.pointee.generation.load(ordering: .acquiring)
+        if current != finished { return current }
+        if spins < ThreadPool.spinsBeforeYield {
+            spins += 1
+            continue
+        }
+        let now = aglm_monotonic_ns()
+        if idleSince == 0 {
+            idleSince = now
+        } else if now &- idleSince >= ThreadPool.idleNanosecondsBeforePark {
+            return parking.park(job, finished: finished)
+        }
+        aglm_thread_yield()
     }
 }

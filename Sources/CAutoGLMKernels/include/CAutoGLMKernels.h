@@ -2,7 +2,8 @@
 // detection. They compute exactly ReferenceDot's arithmetic — an exact int32 sum per
 // 32-block, then acc += (float)sum * (d_w * d_x) block by block in order — so their
 // results are bit-identical to the Swift kernels that aarch64 (NEON/SDOT) runs. On other
-// architectures every entry point reports "unavailable" and the Swift kernels run.
+// architectures every entry point reports "unavailable" and the Swift kernels run — except
+// aglm_i8mm_*, the aarch64 SMMLA kernels for CPUs with i8mm (same contract, same bits).
 #ifndef CAUTOGLMKERNELS_H
 #define CAUTOGLMKERNELS_H
 
@@ -43,6 +44,20 @@ void aglm_i8_packed_matmul(const void *packed, int64_t cols, int64_t group_begin
                            const int8_t *xq, const float *xd, const int32_t *xsum, int64_t tokens,
                            float *out, int64_t out_stride);
 
+/// aarch64 with i8mm (SMMLA), file layout (no repacking): out[t * out_stride + r] =
+/// VectorDot.q8_0(row r, token t) for r in [row_begin, row_end), t < tokens — bit for bit.
+/// `weights` is the Q8_0 matrix (rows of `row_bytes`), xq/xd the quantized activations
+/// (token t at xq + t*cols, xd + t*cols/32). Returns 1 when it ran, 0 when this build has no
+/// i8mm code (not aarch64). The caller checks aglm_cpu_has_i8mm() first.
+int32_t aglm_i8mm_q8_0_rows(const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin, int64_t row_end,
+                            const int8_t *xq, const float *xd, int64_t tokens, float *out, int64_t out_stride);
+
+/// The same for per-channel INT8 rows (`cols` int8 values each): VectorDot.int8 with
+/// row_scales[r] and zero_points[r] (zero_points may be NULL: symmetric).
+int32_t aglm_i8mm_int8_rows(const int8_t *weights, int64_t cols, int64_t row_begin, int64_t row_end,
+                            const float *row_scales, const int8_t *zero_points, const int8_t *xq, const float *xd,
+                            int64_t tokens, float *out, int64_t out_stride);
+
 #define AGLM_FLOAT_F32 0
 #define AGLM_FLOAT_F16 1
 #define AGLM_FLOAT_BF16 2
@@ -61,6 +76,13 @@ int32_t aglm_float_matmul(int32_t type, const void *weights, int64_t row_bytes, 
 /// when this CPU lacks AVX-512.
 int32_t aglm_quantize_rows(const float *x, int64_t x_stride, int64_t tokens, int64_t cols, int8_t *values, float *scales,
                            int32_t *sums);
+
+/// ActivationQuantization.rmsNormQuantizeRow for `tokens` rows of `cols` (cols % 32 == 0)
+/// floats at x + t * x_stride with the norm weight `weight` (cols floats): RMSNorm and
+/// quantization in one pass, output as aglm_quantize_rows; bit-identical to Ops.rmsNorm
+/// followed by quantizeRow. Returns 1 when it ran, 0 when this CPU lacks AVX-512.
+int32_t aglm_rmsnorm_quantize_rows(const float *x, int64_t x_stride, const float *weight, float eps, int64_t tokens,
+                                   int64_t cols, int8_t *values, float *scales, int32_t *sums);
 
 /// out[i] = silu(gate[i]) · up[i] for i < count, exactly as Ops.swiGLU with
 /// DeterministicMath.silu computes it (e^x in Double through the same range reduction and

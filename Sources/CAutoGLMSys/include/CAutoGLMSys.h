@@ -19,6 +19,16 @@
 #include <string.h>
 #include <stdio.h>
 #include <dirent.h>
+#ifdef __linux__
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#endif
+#if defined(__linux__) && defined(__aarch64__)
+#include <sys/auxv.h>
+#ifndef HWCAP2_I8MM
+#define HWCAP2_I8MM (1UL << 13)
+#endif
+#endif
 
 /// Opens a file read-only. Returns the fd or -errno.
 static inline int32_t aglm_open_readonly(const char *path) {
@@ -131,6 +141,16 @@ static inline int32_t aglm_cpu_count(void) {
     return n > 0 ? (int32_t)n : 1;
 }
 
+/// 1 when this aarch64 CPU has the int8 matrix multiply instructions (FEAT_I8MM: SMMLA),
+/// as the kernel reports them in AT_HWCAP2; 0 on other CPUs and architectures.
+static inline int32_t aglm_cpu_has_i8mm(void) {
+#if defined(__linux__) && defined(__aarch64__)
+    return (getauxval(AT_HWCAP2) & HWCAP2_I8MM) != 0 ? 1 : 0;
+#else
+    return 0;
+#endif
+}
+
 /// Writes all bytes to fd (1 = stdout, 2 = stderr). Returns 0 or -errno.
 static inline int32_t aglm_write_all(int32_t fd, const void *bytes, size_t count) {
     const uint8_t *p = (const uint8_t *)bytes;
@@ -150,6 +170,27 @@ uint64_t aglm_thread_start(aglm_thread_fn fn, void *context);
 int32_t aglm_thread_join(uint64_t handle);
 
 static inline void aglm_thread_yield(void) { sched_yield(); }
+
+/// Sleeps while the 32-bit word at `word` equals `expected` (Linux futex, process
+/// private). Returns on a wake, a signal, or at once when the word already differs, so
+/// callers re-check their condition in a loop. Without futexes it yields the core once.
+static inline void aglm_futex_wait(void *word, uint32_t expected) {
+#ifdef __linux__
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
+#else
+    (void)word; (void)expected;
+    sched_yield();
+#endif
+}
+
+/// Wakes every thread sleeping in aglm_futex_wait on `word`.
+static inline void aglm_futex_wake_all(void *word) {
+#ifdef __linux__
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
+#else
+    (void)word;
+#endif
+}
 
 /// Pins the calling thread to one CPU. Returns 0 or -1. Defined in shim.c.
 int32_t aglm_pin_current_thread(int32_t cpu);

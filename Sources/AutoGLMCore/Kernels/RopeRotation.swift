@@ -1,0 +1,48 @@
+/// RoPE of one row at one position: rotates pairs of the first n_rot dims of every head
+/// by the position's angles. Offered in place (Q) and one element at a time, so a K row
+/// can be rotated while it is written into its KV page without a second pass over it.
+/// Both forms compute each output with the same two products and one add/subtract, so
+/// they give the same bits.
+///
+///   pair (a, b) with angle θ_i:   a' = a·cos θ_i − b·sin θ_i,   b' = a·sin θ_i + b·cos θ_i
+///   NORM style pairs (2i, 2i+1), NeoX style (i, i + n_rot/2); dims ≥ n_rot pass through.
+struct RopeRotation {
+    /// [n_rot] cos θ_i, sin θ_i interleaved for pair i (InferenceState.prepareRope).
+    let table: UnsafePointer<Float>
+    let rotatedDims: Int
+    let headDim: Int
+    let pairsAreAdjacent: Bool
+
+    /// Rotates `heads` heads of `headDim` at `row` in place.
+    @inline(__always)
+    func apply(_ row: UnsafeMutablePointer<Float>, heads: Int) {
+        let half = rotatedDims / 2
+        for h in 0..<heads {
+            let head = row + h * headDim
+            for i in 0..<half {
+                let c = table[2 * i]
+                let s = table[2 * i + 1]
+                let (ia, ib) = pairsAreAdjacent ? (2 * i, 2 * i + 1) : (i, i + half)
+                let a = head[ia]
+                let b = head[ib]
+                head[ia] = a * c - b * s
+                head[ib] = a * s + b * c
+            }
+        }
+    }
+
+    /// Dim `i` of the rotated `head` (the unrotated head is left as it is).
+    @inline(__always)
+    func rotated(_ head: UnsafePointer<Float>, dim i: Int) -> Float {
+        guard i < rotatedDims else { return head[i] }
+        let half = rotatedDims / 2
+        // The pair (ia, ib) that dim i belongs to.
+        let pair = pairsAreAdjacent ? i / 2 : (i < half ? i : i - half)
+        let (ia, ib) = pairsAreAdjacent ? (2 * pair, 2 * pair + 1) : (pair, pair + half)
+        let c = table[2 * pair]
+        let s = table[2 * pair + 1]
+        let a = head[ia]
+        let b = head[ib]
+        return i == ia ? a * c - b * s : a * s + b * c
+    }
+}
