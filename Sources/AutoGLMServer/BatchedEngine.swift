@@ -75,7 +75,9 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
         self.watchdog = watchdog
         self.logger = logger
         capacity = queueCapacity + limits.maxBatch
-        let thread = Thread { [unowned self] in self.runLoop() }
+        // The thread keeps the engine alive: it lives as long as the process, and a daemon
+        // that fails after building it (socket in use) must not have it read freed memory.
+        let thread = Thread { self.runLoop() }
         thread.name = "autoglm-engine"
         thread.start()
         recordGauges()
@@ -324,7 +326,10 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
             tokens.append(token)
             completion += 1
         }
-        if t.job.slot > 0 { pinSession(t.job.slot, tokens: tokens) }
+        if t.job.slot > 0 {
+            pinSession(t.job.slot, tokens: tokens)
+            recordGauges()  // before the client hears of the end, so /metrics then shows the pins
+        }
         let cached = min(r.reusedPrefixTokens, r.promptCount)
         t.job.onEvent(.finished(GenerationSummary(finishReason: reason, promptTokens: r.promptCount - cached,
                                                   cachedTokens: cached, completionTokens: completion, tokensInCache: tokens)))

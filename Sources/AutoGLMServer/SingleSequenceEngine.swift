@@ -45,7 +45,9 @@ public final class SingleSequenceEngine: CompletionEngine, @unchecked Sendable {
         self.metrics = metrics
         self.watchdog = watchdog
         logitsCopy = .allocate(capacity: state.config.vocabularySize)
-        let thread = Thread { [unowned self] in self.runLoop() }
+        // The thread keeps the engine alive: it lives as long as the process, and a daemon
+        // that fails after building it (socket in use) must not have it read freed memory.
+        let thread = Thread { self.runLoop() }
         thread.name = "autoglm-engine"
         self.thread = thread
         thread.start()

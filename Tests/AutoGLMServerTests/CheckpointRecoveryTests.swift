@@ -15,7 +15,6 @@ final class CheckpointRecoveryTests: XCTestCase {
         "temperature": 0.8, "top_k": 40, "seed": 7, "return_token_ids": true,
     ]
 
-    private static let daemons = Mutex<[Daemon]>([])
     private var directory = ""
 
     override func setUp() {
@@ -35,9 +34,6 @@ final class CheckpointRecoveryTests: XCTestCase {
         config.kvType = kvType
         let d = try Daemon(config: config, logger: Logger(label: "test"))
         d.service.setPhase(.ready)
-        // A daemon lives as long as its process: its engine and writer threads hold it
-        // unowned, so the tests keep every one they make.
-        Self.daemons.withLock { $0.append(d) }
         return d
     }
 

@@ -68,7 +68,8 @@ public final class CheckpointWriter: @unchecked Sendable {
         self.identity = identity
         self.policy = policy
         self.log = log
-        let thread = Thread { [unowned self] in self.run() }
+        // The thread keeps the writer alive until `stop()` ends it.
+        let thread = Thread { self.run() }
         thread.name = "autoglm-checkpoints"
         self.thread = thread
         thread.start()
