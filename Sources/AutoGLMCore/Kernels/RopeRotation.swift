@@ -13,21 +13,13 @@ struct RopeRotation {
     let headDim: Int
     let pairsAreAdjacent: Bool
 
-    /// Rotates `heads` heads of `headDim` at `row` in place.
+    /// Rotates `heads` heads of `headDim` at `row` in place (each pair is read before
+    /// either of its dims is written).
     @inline(__always)
     func apply(_ row: UnsafeMutablePointer<Float>, heads: Int) {
-        let half = rotatedDims / 2
         for h in 0..<heads {
             let head = row + h * headDim
-            for i in 0..<half {
-                let c = table[2 * i]
-                let s = table[2 * i + 1]
-                let (ia, ib) = pairsAreAdjacent ? (2 * i, 2 * i + 1) : (i, i + half)
-                let a = head[ia]
-                let b = head[ib]
-                head[ia] = a * c - b * s
-                head[ib] = a * s + b * c
-            }
+            forEachRotated(UnsafePointer(head)) { i, value in head[i] = value }
         }
     }
 
