@@ -59,6 +59,16 @@ I8MM_KERNEL static inline int32_t sum32(const int8_t *x) {
     return vaddlvq_s16(vaddq_s16(vpaddlq_s8(vld1q_s8(x)), vpaddlq_s8(vld1q_s8(x + 16))));
 }
 
+// A tile's [r·t, r·t1, r1·t, r1·t1] into out, skipping the duplicates of an unpaired row or token.
+static inline void store_tile(float32x4_t acc, float *out, int64_t out_stride, int64_t r, int64_t r1, int64_t t, int64_t t1) {
+    out[t * out_stride + r] = vgetq_lane_f32(acc, 0);
+    if (t1 != t) out[t1 * out_stride + r] = vgetq_lane_f32(acc, 1);
+    if (r1 != r) {
+        out[t * out_stride + r1] = vgetq_lane_f32(acc, 2);
+        if (t1 != t) out[t1 * out_stride + r1] = vgetq_lane_f32(acc, 3);
+    }
+}
+
 // Rows come in pairs and tokens in pairs; an odd last row or token is paired with itself
 // and its duplicate result dropped.
 I8MM_KERNEL int32_t aglm_i8mm_q8_0_rows(const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin, int64_t row_end,
@@ -81,12 +91,7 @@ I8MM_KERNEL int32_t aglm_i8mm_q8_0_rows(const void *weights, int64_t row_bytes, 
                 const float32x4_t wd = {d0, d0, d1, d1}, xdv = {e0, e1, e0, e1};
                 acc = vaddq_f32(acc, vmulq_f32(vcvtq_f32_s32(s), vmulq_f32(wd, xdv)));
             }
-            out[t * out_stride + r] = vgetq_lane_f32(acc, 0);
-            if (t1 != t) out[t1 * out_stride + r] = vgetq_lane_f32(acc, 1);
-            if (r1 != r) {
-                out[t * out_stride + r1] = vgetq_lane_f32(acc, 2);
-                if (t1 != t) out[t1 * out_stride + r1] = vgetq_lane_f32(acc, 3);
-            }
+            store_tile(acc, out, out_stride, r, r1, t, t1);
         }
     }
     return 1;
@@ -118,12 +123,7 @@ I8MM_KERNEL int32_t aglm_i8mm_int8_rows(const int8_t *weights, int64_t cols, int
             }
             const float32x4_t scale = {row_scales[r], row_scales[r], row_scales[r1], row_scales[r1]};
             acc = vmulq_f32(acc, scale);
-            out[t * out_stride + r] = vgetq_lane_f32(acc, 0);
-            if (t1 != t) out[t1 * out_stride + r] = vgetq_lane_f32(acc, 1);
-            if (r1 != r) {
-                out[t * out_stride + r1] = vgetq_lane_f32(acc, 2);
-                if (t1 != t) out[t1 * out_stride + r1] = vgetq_lane_f32(acc, 3);
-            }
+            store_tile(acc, out, out_stride, r, r1, t, t1);
         }
     }
     return 1;

@@ -30,8 +30,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed repetitions (after one warm-up).")
     var repetitions: Int = 5
 
-    @Option(help: "Kernel backend: reference, emulation, neon or armnn (default: the fastest exact one here).")
-    var backend: String?
+    @OptionGroup var kernel: BackendOption
 
     @OptionGroup var armnn: ArmNNOptions
 
@@ -53,12 +52,12 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         // First: a backend this build lacks is an error before any file is read.
-        let (chosenBackend, useArmNN) = try resolveBackends(backend)
+        let (chosenBackend, useArmNN) = try resolveBackends(kernel.backend)
         let path = try model ?? BundledModels.defaultModelPath()
         let loaded = try coreCall { () throws(CoreError) in try Model(path: path) }
         if serving.concurrency != nil {
             let report = try ConcurrencyBench(options: serving, runtime: runtime, model: loaded, modelPath: path,
-                                              backend: try resolveBackend(backend),
+                                              backend: try resolveBackend(kernel.backend),
                                               promptTokens: promptTokens, genTokens: genTokens, profile: profile).run()
             if json {
                 let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])

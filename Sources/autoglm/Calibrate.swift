@@ -34,8 +34,7 @@ struct Calibrate: ParsableCommand {
     @Option(help: "Histogram bins per site (the percentile and clipping resolution is range / bins).")
     var bins: Int = AbsoluteValueHistogram.defaultBinCount
 
-    @Option(help: "Kernel backend: reference, emulation or neon.")
-    var backend: String?
+    @OptionGroup var kernel: BackendOption
 
     @OptionGroup var threading: ThreadOptions
 
@@ -47,7 +46,7 @@ struct Calibrate: ParsableCommand {
 
     func run() throws {
         let path = try model ?? BundledModels.defaultModelPath()
-        let setup = try EvaluationSetup(model: path, text: text, context: context, backend: backend, threads: threading.threads,
+        let setup = try EvaluationSetup(model: path, text: text, context: context, backend: kernel.backend, threads: threading.threads,
                                         pinThreads: threading.pinThreads,
                                         prefillChunk: 1)
         let calibrator = ActivationCalibrator(layerCount: setup.model.config.layerCount, binCount: bins)

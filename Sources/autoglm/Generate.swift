@@ -18,8 +18,7 @@ struct Generate: ParsableCommand {
 
     @OptionGroup var sampling: SamplingOptions
 
-    @Option(help: "Kernel backend: reference, emulation, neon or armnn (default: the fastest exact one here).")
-    var backend: String?
+    @OptionGroup var kernel: BackendOption
 
     @OptionGroup var armnn: ArmNNOptions
 
@@ -33,7 +32,7 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         // First: a backend this build lacks is an error before any file is read.
-        let (chosenBackend, useArmNN) = try resolveBackends(backend)
+        let (chosenBackend, useArmNN) = try resolveBackends(kernel.backend)
         let path = try model ?? BundledModels.defaultModelPath()
         let loaded = try coreCall { () throws(CoreError) in try Model(path: path) }
         let tokenizer = try coreCall { () throws(CoreError) in try Tokenizer(gguf: loaded.gguf) }

@@ -24,8 +24,7 @@ struct PerplexityCommand: ParsableCommand {
     @Option(help: "Window length in tokens.")
     var context: Int = 512
 
-    @Option(help: "Kernel backend: reference, emulation, neon or armnn.")
-    var backend: String?
+    @OptionGroup var kernel: BackendOption
 
     @OptionGroup var armnn: ArmNNOptions
 
@@ -36,7 +35,7 @@ struct PerplexityCommand: ParsableCommand {
 
     func run() throws {
         // First: a backend this build lacks is an error before any file is read.
-        let (chosen, useArmNN) = try resolveBackends(backend)
+        let (chosen, useArmNN) = try resolveBackends(kernel.backend)
         let path = try model ?? BundledModels.defaultModelPath()
         guard let data = FileManager.default.contents(atPath: text) else {
             throw CLIError(description: "cannot read text file '\(text)'")

@@ -42,8 +42,7 @@ struct Prune: ParsableCommand {
     @Option(help: "Window length in tokens.")
     var context: Int = 256
 
-    @Option(help: "Kernel backend: reference, emulation or neon.")
-    var backend: String?
+    @OptionGroup var kernel: BackendOption
 
     @OptionGroup var threading: ThreadOptions
 
@@ -61,7 +60,7 @@ struct Prune: ParsableCommand {
 
     func run() throws {
         let path = try model ?? BundledModels.defaultModelPath()
-        let setup = try EvaluationSetup(model: path, text: text, context: context, backend: backend, threads: threading.threads,
+        let setup = try EvaluationSetup(model: path, text: text, context: context, backend: kernel.backend, threads: threading.threads,
                                         pinThreads: threading.pinThreads)
         let c = setup.model.config
         let importance = PruningImportance(config: c)
@@ -92,7 +91,7 @@ struct Prune: ParsableCommand {
     }
 
     func score(_ model: Model, setup: EvaluationSetup, label: String) throws -> PerplexityResult {
-        let state = try EvaluationSetup.state(for: model, context: context, backend: backend, threads: threading.threads,
+        let state = try EvaluationSetup.state(for: model, context: context, backend: kernel.backend, threads: threading.threads,
                                              pinThreads: threading.pinThreads)
         let tokens = setup.windows.prefix(windows: evalWindows)
         let progress = StepProgress(label: label)

@@ -32,8 +32,7 @@ struct Sensitivity: ParsableCommand {
     @Option(help: "Window length in tokens.")
     var context: Int = 256
 
-    @Option(help: "Kernel backend: reference, emulation or neon.")
-    var backend: String?
+    @OptionGroup var kernel: BackendOption
 
     @OptionGroup var threading: ThreadOptions
 
@@ -47,7 +46,7 @@ struct Sensitivity: ParsableCommand {
     func run() throws {
         let path = try model ?? BundledModels.defaultModelPath()
         let report = try Self.analyse(model: path, text: text, type: type, windows: windows, context: context,
-                                      backend: backend, threads: threading.threads, pinThreads: threading.pinThreads,
+                                      backend: kernel.backend, threads: threading.threads, pinThreads: threading.pinThreads,
                                       scratchDirectory: scratchDirectory(forOutput: nil))
         if json {
             let encoder = JSONEncoder()

@@ -44,8 +44,7 @@ struct Session: ParsableCommand {
     @Flag(name: .customLong("token-ids"), help: "Print one token id per line instead of text.")
     var tokenIds = false
 
-    @Option(help: "Kernel backend: reference, emulation or neon (default: the fastest exact one here).")
-    var backend: String?
+    @OptionGroup var kernel: BackendOption
 
     @OptionGroup var runtime: RuntimeOptions
 
@@ -57,7 +56,7 @@ struct Session: ParsableCommand {
             throw ValidationError("--session '\(session)': letters, digits, '-', '_', '.' only")
         }
         guard resumeFrom >= 0 else { throw ValidationError("--resume-from must be ≥ 0") }
-        let loaded = try LoadedRuntime(model: model, backend: backend, runtime: runtime)
+        let loaded = try LoadedRuntime(model: model, backend: kernel.backend, runtime: runtime)
         let (tokenizer, state) = (loaded.tokenizer, loaded.state)
         let recovery = try loaded.recoverCheckpoints(in: dir)
         let writer = CheckpointWriter(store: recovery.store, identity: loaded.checkpointIdentity,

@@ -12,8 +12,11 @@ enum KVRowCodec {
     }
 
     /// The same for a row whose elements are computed as they are written (a K row
-    /// rotated by RoPE on its way into the page): each element is asked for in the order
-    /// the plain store reads them, so both give the same bytes for the same values.
+    /// rotated by RoPE on its way into the page). The row hands each head's elements over
+    /// in its own order (a rotation: pair by pair); every stored element depends only on
+    /// its own value, and a head's INT8 scale on the largest magnitude, which is the same
+    /// whatever the order for the finite values a row holds (a NaN traps the INT8 rounding
+    /// either way) — so both forms store the same bytes for the same values.
     @inline(__always)
     static func store<Row: KVRowSource>(_ row: Row, page: UnsafeMutableRawPointer, layout: KVPageLayout,
                                         layer: Int, value: Bool, slot: Int) {
@@ -24,12 +27,14 @@ enum KVRowCodec {
         case .f32:
             let f = dst.assumingMemoryBound(to: Float.self)
             for head in 0..<layout.kvHeadCount {
-                for i in 0..<headDim { f[head * headDim + i] = row.element(head: head, dim: i) }
+                let out = f + head * headDim
+                row.forEachElement(head: head) { i, x in out[i] = x }
             }
         case .f16:
             let h = dst.assumingMemoryBound(to: UInt16.self)
             for head in 0..<layout.kvHeadCount {
-                for i in 0..<headDim { h[head * headDim + i] = HalfFloat.fromFloat(row.element(head: head, dim: i)) }
+                let out = h + head * headDim
+                row.forEachElement(head: head) { i, x in out[i] = HalfFloat.fromFloat(x) }
             }
         case .int8:
             let q = dst.assumingMemoryBound(to: Int8.self)
@@ -38,12 +43,11 @@ enum KVRowCodec {
                 // Two passes over the head (its scale needs its largest magnitude first);
                 // a rotated row recomputes its elements rather than storing them.
                 var absMax: Float = 0
-                for i in 0..<headDim { absMax = max(absMax, abs(row.element(head: head, dim: i))) }
+                row.forEachElement(head: head) { _, x in absMax = max(absMax, abs(x)) }
                 let scale = absMax / int8Max
                 scales[head] = scale
-                for i in 0..<headDim {
-                    q[head * headDim + i] = scale == 0 ? 0 : Int8((row.element(head: head, dim: i) / scale).rounded())
-                }
+                let out = q + head * headDim
+                row.forEachElement(head: head) { i, x in out[i] = scale == 0 ? 0 : Int8((x / scale).rounded()) }
             }
         }
     }
@@ -64,9 +68,10 @@ enum KVRowCodec {
     }
 }
 
-/// Where KVRowCodec.store gets a row's elements from.
+/// Where KVRowCodec.store gets a row's elements from: each element (dim, value) of one
+/// head, once, in the source's order.
 protocol KVRowSource {
-    func element(head: Int, dim: Int) -> Float
+    func forEachElement(head: Int, _ body: (Int, Float) -> Void)
 }
 
 /// A row already in memory: [kvHeads × headDim] floats.
@@ -75,7 +80,10 @@ struct KVPlainRow: KVRowSource {
     let headDim: Int
 
     @inline(__always)
-    func element(head: Int, dim: Int) -> Float { row[head * headDim + dim] }
+    func forEachElement(head: Int, _ body: (Int, Float) -> Void) {
+        let x = row + head * headDim
+        for i in 0..<headDim { body(i, x[i]) }
+    }
 }
 
 /// A K row as RoPE rotates it; the row in memory stays unrotated.
@@ -84,5 +92,7 @@ struct KVRotatedRow: KVRowSource {
     let rope: RopeRotation
 
     @inline(__always)
-    func element(head: Int, dim: Int) -> Float { rope.rotated(row + head * rope.headDim, dim: dim) }
+    func forEachElement(head: Int, _ body: (Int, Float) -> Void) {
+        rope.forEachRotated(row + head * rope.headDim, body)
+    }
 }

@@ -43,12 +43,20 @@ final class AttentionTask: ThreadPoolTask {
         scratch = scores
     }
 
+    /// Floats of one task's scratch (its group's scores, then one widened head row),
+    /// rounded up to a multiple of `ThreadPool.flagStride` bytes: with the arena's 64-byte
+    /// alignment, tasks running on different threads never write the same cache line.
+    static func scratchFloatsPerTask(groupSize: Int, maxContext: Int, headDim: Int) -> Int {
+        let floatsPerLine = ThreadPool.flagStride / MemoryLayout<Float>.size
+        return (groupSize * maxContext + headDim + floatsPerLine - 1) / floatsPerLine * floatsPerLine
+    }
+
     /// Work units of the current batch.
     var unitCount: Int { batch.segmentCount * kvHeadCount }
 
     func run(task: Int) {
         let units = unitCount
-        let perTask = groupSize * maxContext + headDim
+        let perTask = Self.scratchFloatsPerTask(groupSize: groupSize, maxContext: maxContext, headDim: headDim)
         let scores = scratch + task * perTask
         let row = scores + groupSize * maxContext
         for unit in (units * task / taskCount)..<(units * (task + 1) / taskCount) {

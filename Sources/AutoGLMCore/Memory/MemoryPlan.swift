@@ -164,10 +164,12 @@ public struct MemoryPlan: Equatable {
         try add("ffn hidden hb2", "[\(r) × \(c.feedForwardLength)] f32", try product(rows, c.feedForwardLength), 4)
         try add("rope cos|sin", "[\(r) × \(c.ropeDimensions)] f32", try product(rows, c.ropeDimensions), 4)
         // Per thread: the scores of one KV head's query group, then one K or V head row
-        // widened to f32 (read once for the whole group).
+        // widened to f32 (read once for the whole group), padded to whole cache lines.
         let group = c.headCount / max(c.kvHeadCount, 1)
-        try add("attention scores", "[\(limits.threads) threads × (\(group) heads × \(limits.maxContext) + \(c.headDim))] f32",
-                try product(limits.threads, group * limits.maxContext + c.headDim), 4)
+        let perThread = AttentionTask.scratchFloatsPerTask(groupSize: group, maxContext: limits.maxContext, headDim: c.headDim)
+        try add("attention scores",
+                "[\(limits.threads) threads × (\(group) heads × \(limits.maxContext) + \(c.headDim), padded to \(perThread))] f32",
+                try product(limits.threads, perThread), 4)
         try add("quantized activations", "[\(r) × \(widestInput)] i8", try product(rows, widestInput), 1)
         try add("activation scales", "[\(r) × \(widestInput / 32 + 1)] f32", try product(rows, widestInput / 32 + 1), 4)
         try add("activation block sums", "[\(r) × \(widestInput / 32 + 1)] i32", try product(rows, widestInput / 32 + 1), 4)

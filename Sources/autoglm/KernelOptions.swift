@@ -1,5 +1,12 @@
 import ArgumentParser
 
+/// --backend, shared by every command that runs the model (`checkpoints` has its own: there
+/// it names the backend the checkpoints were written with).
+struct BackendOption: ParsableArguments {
+    @Option(help: "Kernel backend: reference, emulation or neon; armnn too for generate, bench and perplexity (default: the fastest exact one here).")
+    var backend: String?
+}
+
 /// --threads and --pin-threads, shared by every command that runs the kernels.
 struct ThreadOptions: ParsableArguments {
     @Option(help: "Worker threads for the kernels.")
