@@ -25,13 +25,14 @@ final class CheckpointRecoveryTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private func daemon(everyTokens: Int = 4, kvType: String = "f32") throws -> Daemon {
+    private func daemon(everyTokens: Int = 4, kvType: String = "f32", budgetBytes: Int? = nil) throws -> Daemon {
         var config = DaemonConfig()
         config.backend = "emulation"
         config.context = 256
         config.checkpointDir = directory
         config.checkpointEveryTokens = everyTokens
         config.kvType = kvType
+        if let budgetBytes { config.checkpointBudgetBytes = budgetBytes }
         let d = try Daemon(config: config, logger: Logger(label: "test"))
         d.service.setPhase(.ready)
         return d
@@ -99,6 +100,26 @@ final class CheckpointRecoveryTests: XCTestCase {
         XCTAssertEqual(metric(second, "autoglm_checkpoints_quarantined_total"), 1)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory + "/quarantine"), [name + ".damaged"])
         XCTAssertEqual(call(second, "GET", "/health").status, 200)
+    }
+
+    func testDiskBudgetEvictsTheOldestSessionThatIsNotRunning() throws {
+        // One session's file after a 40-token turn holds 4 KV pages of 96 KiB: the budget
+        // fits one, not two.
+        let first = try daemon(budgetBytes: 600_000)
+        var ids: [String] = []
+        for _ in 0..<2 {
+            let id = try XCTUnwrap(call(first, "POST", "/v1/sessions").json["id"] as? String)
+            _ = try tokenIds(call(first, "POST", "/v1/chat/completions", Self.request.merging(["session_id": id]) { $1 }))
+            flush(first)
+            ids.append(id)
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".ckpt") }
+        XCTAssertEqual(files, [SessionCheckpoints.key(sessionId: ids[1], ownerUid: Self.uid) + ".ckpt"],
+                       "the first session, idle, went when the second one's turn was saved")
+
+        let second = try daemon(budgetBytes: 600_000)
+        XCTAssertEqual(call(second, "GET", "/v1/sessions/\(ids[0])").status, 404)
+        XCTAssertEqual(call(second, "GET", "/v1/sessions/\(ids[1])").status, 200)
     }
 
     func testCheckpointsWithTheSingleEngineAreAConfigError() {
