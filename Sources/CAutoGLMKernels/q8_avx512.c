@@ -10,6 +10,16 @@
 // Tokens computed together against one loaded block of weights: 8 float and 8 int
 // accumulators plus 8 weight registers fit AVX-512's 32 vector registers.
 #define TOKEN_TILE 8
+// Batched decode (2–8 tokens) streams every weight byte from DRAM once per step, like a
+// 1-token decode, but spends ~8× the compute on each block. Left to the hardware
+// prefetcher, the stream stalls while the core computes: an 8-row step cost the 1-row
+// memory time plus the 8-token compute time (no overlap). Prefetching into L2 this far
+// ahead (~70 KB, beyond what the L2 streamer covers) keeps DRAM busy during the compute:
+// the 8-row matmul went from ~65–90 ms to ~45 ms on the 1B-shaped Q8_0 file
+// (BENCHMARKS.md, "Batched decode: software prefetch"). A 1-token decode keeps up on the
+// hardware prefetcher alone, and later token tiles find the group in cache, so only the
+// first tile of a multi-token call prefetches.
+#define PREFETCH_AHEAD_BYTES (128 * AGLM_Q8_PACKED_BLOCK_BYTES)
 
 void aglm_q8_repack_group(const void *src, void *dst, int64_t cols) {
     const uint8_t *s = (const uint8_t *)src;
@@ -54,13 +64,22 @@ int32_t aglm_q8_fast_kernels_available(void) {
 //   sum = Σ (w+128)·x − 128·Σx  (= Σ w·x exactly, int32)
 //   acc = acc + (float)sum * (d_w · d_x)
 // which is ReferenceDot.q8_0's order; lanes are rows, so no cross-lane reduction.
+// Prefetches (into L2) the `bytes` of weights PREFETCH_AHEAD_BYTES after `at`. Prefetches
+// never fault, so running past the end of the matrix is harmless.
+X86_KERNEL static inline void prefetch_ahead(const uint8_t *at, int bytes) {
+    const char *ahead = (const char *)at + PREFETCH_AHEAD_BYTES;
+    for (int l = 0; l < bytes; l += 64) _mm_prefetch(ahead + l, _MM_HINT_T2);
+}
+
 X86_KERNEL static inline void group_tile(const uint8_t *group, int64_t blocks, const int8_t *xq, const float *xd,
-                                         const int32_t *xsum, int64_t cols, int nt, float *out, int64_t out_stride) {
+                                         const int32_t *xsum, int64_t cols, int nt, float *out, int64_t out_stride,
+                                         int prefetch) {
     __m512 acc[TOKEN_TILE];
     for (int t = 0; t < TOKEN_TILE; t++) acc[t] = _mm512_setzero_ps();
     const int64_t scale_count = cols / BLOCK;
     for (int64_t b = 0; b < blocks; b++) {
         const uint8_t *blk = group + b * AGLM_Q8_PACKED_BLOCK_BYTES;
+        if (prefetch) prefetch_ahead(blk, AGLM_Q8_PACKED_BLOCK_BYTES);
         const __m512 wd = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)blk));
         __m512i w[QUADS];
         for (int q = 0; q < QUADS; q++) w[q] = _mm512_loadu_si512((const void *)(blk + 2 * GROUP + 64 * q));
@@ -94,8 +113,13 @@ X86_KERNEL void aglm_q8_packed_matmul(const void *packed, int64_t cols, int64_t 
         const uint8_t *group = (const uint8_t *)packed + g * group_bytes;
         for (int64_t t0 = 0; t0 < tokens; t0 += TOKEN_TILE) {
             const int nt = (int)(tokens - t0 < TOKEN_TILE ? tokens - t0 : TOKEN_TILE);
-            group_tile(group, blocks, xq + t0 * cols, xd + t0 * blocks, xsum + t0 * blocks, cols, nt,
-                       out + t0 * out_stride + g * GROUP, out_stride);
+            // Two call sites with constant flags: each inlined copy keeps its own loop.
+            if (t0 == 0 && tokens > 1)
+                group_tile(group, blocks, xq + t0 * cols, xd + t0 * blocks, xsum + t0 * blocks, cols, nt,
+                           out + t0 * out_stride + g * GROUP, out_stride, 1);
+            else
+                group_tile(group, blocks, xq + t0 * cols, xd + t0 * blocks, xsum + t0 * blocks, cols, nt,
+                           out + t0 * out_stride + g * GROUP, out_stride, 0);
         }
     }
 }
@@ -104,11 +128,12 @@ X86_KERNEL void aglm_q8_packed_matmul(const void *packed, int64_t cols, int64_t 
 // then one multiply by the row scale — ReferenceDot.int8's order, lanes being rows.
 X86_KERNEL static inline void i8_group_tile(const uint8_t *group, int64_t blocks, __m512i offset, const int8_t *xq,
                                             const float *xd, const int32_t *xsum, int64_t cols, int nt, __m512 scale,
-                                            float *out, int64_t out_stride) {
+                                            float *out, int64_t out_stride, int prefetch) {
     __m512 acc[TOKEN_TILE];
     for (int t = 0; t < TOKEN_TILE; t++) acc[t] = _mm512_setzero_ps();
     for (int64_t b = 0; b < blocks; b++) {
         const uint8_t *blk = group + b * GROUP * BLOCK;
+        if (prefetch) prefetch_ahead(blk, GROUP * BLOCK);
         __m512i w[QUADS];
         for (int q = 0; q < QUADS; q++) w[q] = _mm512_loadu_si512((const void *)(blk + 64 * q));
         for (int t = 0; t < nt; t++) {
@@ -141,8 +166,12 @@ X86_KERNEL void aglm_i8_packed_matmul(const void *packed, int64_t cols, int64_t 
         const __m512 scale = _mm512_loadu_ps(row_scales + g * GROUP);
         for (int64_t t0 = 0; t0 < tokens; t0 += TOKEN_TILE) {
             const int nt = (int)(tokens - t0 < TOKEN_TILE ? tokens - t0 : TOKEN_TILE);
-            i8_group_tile(group, blocks, offset, xq + t0 * cols, xd + t0 * blocks, xsum + t0 * blocks, cols, nt, scale,
-                          out + t0 * out_stride + g * GROUP, out_stride);
+            if (t0 == 0 && tokens > 1)
+                i8_group_tile(group, blocks, offset, xq + t0 * cols, xd + t0 * blocks, xsum + t0 * blocks, cols, nt,
+                              scale, out + t0 * out_stride + g * GROUP, out_stride, 1);
+            else
+                i8_group_tile(group, blocks, offset, xq + t0 * cols, xd + t0 * blocks, xsum + t0 * blocks, cols, nt,
+                              scale, out + t0 * out_stride + g * GROUP, out_stride, 0);
         }
     }
 }
