@@ -6,11 +6,15 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
 struct AutoGLMArmNNRuntime {
-    armnn::IRuntimePtr runtime;
+    // Shared by every AutoGLMArmNNRuntime of the process with the same dynamic-backend
+    // path, and never destroyed (see sharedRuntime).
+    armnn::IRuntime *runtime;
     std::vector<armnn::BackendId> preferences;
 };
 
@@ -46,15 +50,34 @@ std::string joined(const armnn::BackendIdSet &set) {
     return out.empty() ? "none" : out;
 }
 
+// One Arm NN runtime per dynamic-backend path for the whole process, created on first
+// use and kept to the end. Arm NN 20.08 keeps backends in a process-wide registry: a
+// runtime registers the dynamic backends it loads (Debian's CpuRef is one) unless they
+// are registered already, and deregisters its own when destroyed. With two runtimes
+// alive, destroying the first removed CpuRef from under the second ("no IBackend
+// factory registered"), which parallel tests hit. A runtime is thread-safe for loading,
+// unloading and running networks, so sharing one is enough.
+armnn::IRuntime *sharedRuntime(const char *dynamicBackendsPath) {
+    static std::mutex lock;
+    static std::map<std::string, armnn::IRuntime *> runtimes;
+    const std::string key = dynamicBackendsPath == nullptr ? std::string() : std::string(dynamicBackendsPath);
+    std::lock_guard<std::mutex> guard(lock);
+    auto found = runtimes.find(key);
+    if (found != runtimes.end()) return found->second;
+    armnn::IRuntime::CreationOptions options;
+    if (dynamicBackendsPath != nullptr) options.m_DynamicBackendsPath = dynamicBackendsPath;
+    armnn::IRuntime *created = armnn::IRuntime::CreateRaw(options);
+    runtimes[key] = created;
+    return created;
+}
+
 }  // namespace
 
 extern "C" AutoGLMArmNNRuntime *autoglm_armnn_runtime_create(const char *const *backends, int32_t backendCount,
                                                               const char *dynamicBackendsPath,
                                                               char *error, size_t errorCapacity) {
     try {
-        armnn::IRuntime::CreationOptions options;
-        if (dynamicBackendsPath != nullptr) options.m_DynamicBackendsPath = dynamicBackendsPath;
-        auto runtime = armnn::IRuntime::Create(options);
+        armnn::IRuntime *runtime = sharedRuntime(dynamicBackendsPath);
         const auto &found = runtime->GetDeviceSpec().GetSupportedBackends();
         std::vector<armnn::BackendId> preferences;
         std::string missing;
@@ -71,7 +94,7 @@ extern "C" AutoGLMArmNNRuntime *autoglm_armnn_runtime_create(const char *const *
             report(error, errorCapacity, "no Arm NN compute backend requested");
             return nullptr;
         }
-        return new AutoGLMArmNNRuntime{std::move(runtime), std::move(preferences)};
+        return new AutoGLMArmNNRuntime{runtime, std::move(preferences)};
     } catch (const std::exception &e) {
         report(error, errorCapacity, std::string("Arm NN runtime: ") + e.what());
         return nullptr;

@@ -54,6 +54,22 @@ import AutoGLMCore
         #expect(mismatches * 20 <= tokens * rows, "\(mismatches) of \(tokens * rows) outputs off by a step")
     }
 
+    /// Two runtimes alive at once, the first released before the second builds a
+    /// network: Arm NN's backend registry is process-wide, and a released runtime must
+    /// not take CpuRef away from the other (parallel tests did this).
+    @Test func releasingOneRuntimeLeavesAnotherUsable() throws {
+        var first: ArmNNRuntime? = try ArmNNRuntime(compute: ["CpuRef"])
+        let second = try ArmNNRuntime(compute: ["CpuRef"])
+        #expect(first != nil)
+        first = nil
+        let weights = PerTensorInt8Weights(rows: 2, cols: 2, scale: 1, values: [1, 2, 3, 4])
+        let q = Int8Quantization(min: -4, max: 4)
+        let network = try ArmNNLinear(runtime: second, weights: weights, bias: [0, 0], input: q, output: Int8Quantization(min: -40, max: 40), batch: 1)
+        var y = [Float](repeating: .nan, count: 2)
+        try network.run([1, 1], inputStride: 2, tokens: 1, output: &y, outputStride: 2)
+        #expect(y.allSatisfy { !$0.isNaN })
+    }
+
     @Test func runningMoreRowsThanTheNetworkWasBuiltForIsAnError() throws {
         let runtime = try ArmNNRuntime(compute: ["CpuRef"])
         let weights = PerTensorInt8Weights(rows: 2, cols: 2, scale: 1, values: [1, 2, 3, 4])
