@@ -21,13 +21,14 @@ import argparse
 import os
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 import json
 import re
+
+from checkpoint_damage import damaged_copies
 
 MAX_TOKENS = 64
 COMMON = ["--prompt", "And God said unto Moses", "--max-tokens", str(MAX_TOKENS),
@@ -120,34 +121,11 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
 
-def corrupt_variants(data):
-    """(name, bytes, expected quarantine kind or None when only the pages are damaged)."""
-    out = []
-    b = bytearray(data); b[40] ^= 0x10
-    out.append(("flipped byte in HEAD", bytes(b), "damaged"))
-    b = bytearray(data); b[len(b) - 100] ^= 0x01
-    out.append(("flipped byte in KV pages", bytes(b), None))
-    out.append(("truncated", data[: len(data) // 2], "truncated"))
-    b = bytearray(data); b[8:12] = struct.pack("<I", 99)
-    crc = crc32c(bytes(b[:16])); b[16:20] = struct.pack("<I", crc)
-    out.append(("version 99", bytes(b), "version"))
-    return out
-
-
-def crc32c(data):
-    crc = 0xFFFFFFFF
-    for x in data:
-        crc ^= x
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
-    return crc ^ 0xFFFFFFFF
-
-
 def corruption_checks(autoglm, work, reference):
     base = os.path.join(work, "corrupt-base")
     run_to_end(session_cmd(autoglm, base, ["--max-tokens", "20"]))  # a session mid-answer: 20 of 64
     good = open(os.path.join(base, "sweep.ckpt"), "rb").read()
-    variants = corrupt_variants(good)
+    variants = damaged_copies(good)
     # Written under another KV type: a mismatch, not damage.
     f16 = os.path.join(work, "corrupt-f16")
     run_to_end(session_cmd(autoglm, f16, ["--max-tokens", "20", "--kv-type", "f16"]))

@@ -31,11 +31,12 @@ import os
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import time
+
+from checkpoint_damage import damaged_copies
 
 MAX_TOKENS = 64
 EVERY = 4   # checkpoint interval of the sweep: more checkpoints, more kills inside a write
@@ -263,15 +264,6 @@ def sweep(binary, work, runs):
     return reference
 
 
-def crc32c(data):
-    crc = 0xFFFFFFFF
-    for x in data:
-        crc ^= x
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
-    return crc ^ 0xFFFFFFFF
-
-
 def corruption(binary, work, reference):
     # A session interrupted after 40 tokens: its checkpoint has KV pages.
     base = os.path.join(work, "corrupt-base")
@@ -283,15 +275,7 @@ def corruption(binary, work, reference):
     name = files[0]
     good = open(os.path.join(base, name), "rb").read()
 
-    variants = []
-    b = bytearray(good); b[40] ^= 0x10
-    variants.append(("flipped byte in HEAD", bytes(b), "damaged", []))
-    b = bytearray(good); b[len(b) - 100] ^= 0x01
-    variants.append(("flipped byte in KV pages", bytes(b), None, []))
-    variants.append(("truncated", good[: len(good) // 2], "truncated", []))
-    b = bytearray(good); b[8:12] = struct.pack("<I", 99)
-    b[16:20] = struct.pack("<I", crc32c(bytes(b[:16])))
-    variants.append(("version 99", bytes(b), "version", []))
+    variants = [(label, data, kind, []) for label, data, kind in damaged_copies(good)]
     variants.append(("read with kv-type f16", good, "mismatch", ["--kv-type", "f16"]))
 
     for label, data, kind, extra in variants:
