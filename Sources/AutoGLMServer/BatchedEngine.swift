@@ -248,11 +248,8 @@ public final class BatchedEngine: CompletionEngine, @unchecked Sendable {
     /// Every N generated tokens of a running request.
     private func checkpointIfDue(_ t: Tracked) {
         guard let cp = t.job.checkpointing else { return }
-        let n = cp.writer.policy.everyTokens
         let generated = t.request.generatedCount
-        if n > 0 && generated > 0 && generated % n == 0 && generated != t.checkpointedAt {
-            checkpoint(t, turnEnded: false)
-        }
+        if cp.writer.isDue(generatedCount: generated) && generated != t.checkpointedAt { checkpoint(t, turnEnded: false) }
     }
 
     /// API priorities: negative = background, 0 = interactive, positive = critical.

@@ -78,8 +78,11 @@ public final class CheckpointWriter: @unchecked Sendable {
     public var statistics: Statistics { condition.withLock { stats } }
 
     /// Whether a running generation is due for its every-N-tokens checkpoint.
-    public func isDue(_ g: ResumableGeneration) -> Bool {
-        policy.everyTokens > 0 && g.generatedCount > 0 && g.generatedCount % policy.everyTokens == 0
+    public func isDue(_ g: ResumableGeneration) -> Bool { isDue(generatedCount: g.generatedCount) }
+
+    /// The same for an engine that counts its own generated tokens (the daemon's).
+    public func isDue(generatedCount: Int) -> Bool {
+        policy.everyTokens > 0 && generatedCount > 0 && generatedCount % policy.everyTokens == 0
     }
 
     /// Continues a session's save counter after a restart (the newest file wins).
