@@ -5,7 +5,7 @@ import PackageDescription
 // `AUTOGLM_ARMNN=1 swift build` adds its targets; without the variable nothing links Arm NN.
 let withArmNN = Context.environment["AUTOGLM_ARMNN"] == "1"
 
-// Layout and invariants: see DESIGN.md. AutoGLMCore must also compile as Embedded
+// Layout and invariants: see docs/ARCHITECTURE.md. AutoGLMCore must also compile as Embedded
 // Swift (Toolchains/aarch64-cross-check.sh), so it depends on nothing but the two C targets.
 let package = Package(
     name: "Open-AutoGLM",

@@ -3,7 +3,7 @@
 
 Shared by tools/make_fixtures.py and tools/train_default_model.py. Our tokenizers are
 trained locally, so the converter does not know their pre-tokenizer hash and refuses them
-(see ../shared/REFERENCE.md); the subprocess entry below wraps
+(llama.cpp keeps a table of known hashes); the subprocess entry below wraps
 `TextModel.get_vocab_base_pre` so that an unknown hash maps to the pre-tokenizer we name,
 and a known one must be that name.
 

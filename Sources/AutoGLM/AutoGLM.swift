@@ -1,4 +1,4 @@
-// AutoGLM: the full-Swift library on top of AutoGLMCore (see DESIGN.md).
+// AutoGLM: the full-Swift library on top of AutoGLMCore (see docs/ARCHITECTURE.md).
 // Core stays Embedded-compatible; what needs Foundation, JSON or file-format conversion
 // lives here: Hugging Face folder loading (config.json, tokenizer.json, safetensors),
 // chat templates, and the quantization tooling (calibration, sensitivity, mixed

@@ -17,7 +17,7 @@ import Testing
         }
     }
 
-    /// DESIGN.md's static-memory invariant: after warm-up, the forward pass, the sampler
+    /// docs/ARCHITECTURE.md's static-memory invariant: after warm-up, the forward pass, the sampler
     /// and the decode loop allocate nothing — counted on every pool thread.
     @Test(arguments: ["llama-q8_0", "glm4-f16"])
     func decodeAllocatesNothingPerToken(file: String) throws {

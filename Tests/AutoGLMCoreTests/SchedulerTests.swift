@@ -216,7 +216,7 @@ import Testing
         #expect(late.generatedCount == 1)
     }
 
-    /// DESIGN.md's static-memory invariant for the engine: after warm-up, a scheduler step
+    /// docs/ARCHITECTURE.md's static-memory invariant for the engine: after warm-up, a scheduler step
     /// — choosing, reserving pages, the batched pass, sampling, prefix registration —
     /// allocates nothing, counted on every pool thread.
     @Test func stepAllocatesNothingAfterWarmUp() throws {
