@@ -47,6 +47,7 @@ struct Generate: ParsableCommand {
             printError(state.plan.description)
         }
         let samplerConfig = try sampling.config()
+        if verbose { printError("sampling: \(sampling.summary)") }
         let generator = try coreCall { () throws(CoreError) in try Generator(state: state, sampling: samplerConfig) }
         let promptIds = tokenizer.encode(prompt, addBos: tokenizer.addBosDefault)
         var detokenizer = StreamingDetokenizer(tokenizer: tokenizer)
@@ -72,6 +73,7 @@ struct Generate: ParsableCommand {
             let object: [String: Any] = [
                 "model": path,
                 "backend": backendName,
+                "seed": NSNumber(value: sampling.effectiveSeed),
                 "prompt_tokens": promptIds.map(Int.init),
                 "tokens": result.tokens.map(Int.init),
                 "text": tokenizer.decode(result.tokens.filter { tokenizer.tokenType($0) != .control }),
