@@ -537,6 +537,18 @@ def concurrency_32_clients_5_requests(d):
     print(f"    statuses: {results}")
 
 
+def read_to_end(s):
+    """Everything until the daemon closes the connection; closes the socket."""
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return data
+
+
 @test
 def half_closed_client_gets_its_answer(d):
     # A complete request, then shutdown(SHUT_WR) (as `nc -N` does): answered, then closed.
@@ -547,13 +559,7 @@ def half_closed_client_gets_its_answer(d):
     s.sendall(f"POST {CHAT} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
               f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
     s.shutdown(socket.SHUT_WR)
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
+    data = read_to_end(s)
     head, _, rest = data.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200"), data[:300]
     assert json.loads(rest)["usage"]["completion_tokens"] >= 1, rest[:300]
@@ -575,13 +581,7 @@ def expect_100_continue(d):
         interim += byte
     assert interim.startswith(b"HTTP/1.1 100 Continue"), interim
     s.sendall(body)
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
+    data = read_to_end(s)
     assert data.startswith(b"HTTP/1.1 200") and b'"tokens"' in data, data[:300]
     # curl, which waits --expect100-timeout for the 100 (1 s by default) before sending anyway:
     # with a 60 s wait it still answers at once only if the 100 came.

@@ -408,57 +408,61 @@ def expect_not_durable_then_retry(daemon, session, label, repair):
         sys.exit(f"FAIL {label}: autoglm_sessions_not_durable stayed above 0")
 
 
-def full_disk(binary, work):
-    mnt = os.path.join(work, "full")
-    if not mount_tmpfs(mnt, "4m"):
-        return skip("full disk (ENOSPC)", "mount -t tmpfs is not permitted here")
+def on_tmpfs(binary, work, name, size, what, case):
+    """Runs `case(daemon, session, mnt)` with a daemon and one session on a fresh tmpfs."""
+    mnt = os.path.join(work, name)
+    if not mount_tmpfs(mnt, size):
+        return skip(what, "mount -t tmpfs is not permitted here")
     try:
-        daemon = Daemon(binary, work, mnt, name="full")
-        session = new_session(daemon)
-        filler = fill(mnt)
-        expect_507(daemon, "full disk")
-
-        def repair():
-            os.unlink(filler)
-        expect_not_durable_then_retry(daemon, session, "full disk", repair)
-        tokens = session_object(daemon, session)["tokens"]
-        daemon.kill()
-        again = Daemon(binary, work, mnt, name="full2")
-        if session_object(again, session)["tokens"] != tokens:
-            sys.exit("FAIL full disk: after kill -9 the session is not what was acknowledged")
-        again.stop()
-        print("daemon hostile dirs: full disk (tmpfs, ENOSPC): POST /v1/sessions 507 and no session; a running session "
-              "served, durable: false, metric 1; retried once space came back; survives kill -9")
+        daemon = Daemon(binary, work, mnt, name=name)
+        case(daemon, new_session(daemon), mnt)
     finally:
         umount(mnt)
+
+
+def full_disk(binary, work):
+    on_tmpfs(binary, work, "full", "4m", "full disk (ENOSPC)", lambda d, s, m: full_disk_case(binary, work, d, s, m))
+
+
+def full_disk_case(binary, work, daemon, session, mnt):
+    filler = fill(mnt)
+    expect_507(daemon, "full disk")
+
+    def repair():
+        os.unlink(filler)
+    expect_not_durable_then_retry(daemon, session, "full disk", repair)
+    tokens = session_object(daemon, session)["tokens"]
+    daemon.kill()
+    again = Daemon(binary, work, mnt, name="full2")
+    if session_object(again, session)["tokens"] != tokens:
+        sys.exit("FAIL full disk: after kill -9 the session is not what was acknowledged")
+    again.stop()
+    print("daemon hostile dirs: full disk (tmpfs, ENOSPC): POST /v1/sessions 507 and no session; a running session "
+          "served, durable: false, metric 1; retried once space came back; survives kill -9")
 
 
 def read_only_disk(binary, work):
-    mnt = os.path.join(work, "ro")
-    if not mount_tmpfs(mnt, "16m"):
-        return skip("read-only disk (EROFS)", "mount -t tmpfs is not permitted here")
-    try:
-        daemon = Daemon(binary, work, mnt, name="ro")
-        session = new_session(daemon)
-        if subprocess.run(["mount", "-o", "remount,ro", mnt], capture_output=True).returncode != 0:
-            daemon.stop()
-            return skip("read-only disk (EROFS)", "mount -o remount,ro is not permitted here")
-        expect_507(daemon, "read-only disk")
+    on_tmpfs(binary, work, "ro", "16m", "read-only disk (EROFS)", lambda d, s, m: read_only_case(binary, work, d, s, m))
 
-        def repair():
-            subprocess.run(["mount", "-o", "remount,rw", mnt], check=True)
-        expect_not_durable_then_retry(daemon, session, "read-only disk", repair)
+
+def read_only_case(binary, work, daemon, session, mnt):
+    if subprocess.run(["mount", "-o", "remount,ro", mnt], capture_output=True).returncode != 0:
         daemon.stop()
-        # Start-up on a read-only directory: READY, sessions back, new ones refused.
-        subprocess.run(["mount", "-o", "remount,ro", mnt], check=True)
-        again = Daemon(binary, work, mnt, name="ro2")
-        session_object(again, session)
-        expect_507(again, "read-only disk at start-up")
-        again.stop()
-        print("daemon hostile dirs: read-only disk (remount,ro, EROFS): 507 and no session; a running session served, "
-              "durable: false; retried after remount,rw; a start on the read-only directory is READY")
-    finally:
-        umount(mnt)
+        return skip("read-only disk (EROFS)", "mount -o remount,ro is not permitted here")
+    expect_507(daemon, "read-only disk")
+
+    def repair():
+        subprocess.run(["mount", "-o", "remount,rw", mnt], check=True)
+    expect_not_durable_then_retry(daemon, session, "read-only disk", repair)
+    daemon.stop()
+    # Start-up on a read-only directory: READY, sessions back, new ones refused.
+    subprocess.run(["mount", "-o", "remount,ro", mnt], check=True)
+    again = Daemon(binary, work, mnt, name="ro2")
+    session_object(again, session)
+    expect_507(again, "read-only disk at start-up")
+    again.stop()
+    print("daemon hostile dirs: read-only disk (remount,ro, EROFS): 507 and no session; a running session served, "
+          "durable: false; retried after remount,rw; a start on the read-only directory is READY")
 
 
 def other_uid(binary, work):
