@@ -537,13 +537,69 @@ def concurrency_32_clients_5_requests(d):
     print(f"    statuses: {results}")
 
 
+def read_to_end(s):
+    """Everything until the daemon closes the connection; closes the socket."""
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return data
+
+
+@test
+def half_closed_client_gets_its_answer(d):
+    # A complete request, then shutdown(SHUT_WR) (as `nc -N` does): answered, then closed.
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(REQUEST_TIMEOUT_S)
+    s.connect(d.socket)
+    body = json.dumps(chat_body(max_tokens=3)).encode()
+    s.sendall(f"POST {CHAT} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    s.shutdown(socket.SHUT_WR)
+    data = read_to_end(s)
+    head, _, rest = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), data[:300]
+    assert json.loads(rest)["usage"]["completion_tokens"] >= 1, rest[:300]
+
+
+@test
+def expect_100_continue(d):
+    # Raw: the interim 100 comes before the body is sent.
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(d.socket)
+    body = json.dumps({"prompt": "In the beginning"}).encode()
+    s.sendall(f"POST /v1/tokenize HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\nExpect: 100-continue\r\n"
+              f"Connection: close\r\n\r\n".encode())
+    interim = b""
+    while not interim.endswith(b"\r\n\r\n"):
+        byte = s.recv(1)
+        assert byte, interim
+        interim += byte
+    assert interim.startswith(b"HTTP/1.1 100 Continue"), interim
+    s.sendall(body)
+    data = read_to_end(s)
+    assert data.startswith(b"HTTP/1.1 200") and b'"tokens"' in data, data[:300]
+    # curl, which waits --expect100-timeout for the 100 (1 s by default) before sending anyway:
+    # with a 60 s wait it still answers at once only if the 100 came.
+    started = time.monotonic()
+    out = subprocess.run(["curl", "-s", "--unix-socket", d.socket, "--expect100-timeout", "60", "-H", "Expect: 100-continue",
+                          "-H", "Content-Type: application/json", "-d", body.decode(), "http://localhost/v1/tokenize"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and json.loads(out.stdout)["count"] > 0, out
+    assert time.monotonic() - started < 30, "curl waited for the 100 Continue"
+
+
 @test
 def metrics_series_present(d):
     text = d.request("GET", "/metrics")[1]
     for series in ["autoglm_requests_total", "autoglm_time_to_first_token_seconds_bucket", "autoglm_inter_token_seconds_bucket",
                    "autoglm_request_duration_seconds_bucket", "autoglm_queue_depth", "autoglm_batch_size",
                    "autoglm_kv_pages_used", "autoglm_kv_pages_free", "autoglm_kv_pages_pinned", "autoglm_prefix_hit_ratio", "autoglm_preemptions_total",
-                   "autoglm_checkpoint_writes_total"]:
+                   "autoglm_checkpoint_writes_total", "autoglm_checkpoint_failures_total", "autoglm_sessions_not_durable"]:
         assert series in text, series
 
 
@@ -687,7 +743,7 @@ def standalone_tests(binary):
 
     def hugging_face_folder_and_loopback_tcp():
         folder = os.path.join(ROOT, "Tests/Fixtures/hf/qwen2")
-        d = Daemon(binary, "--model", folder, "--tcp-port", "0").wait_ready()
+        d = Daemon(binary, "--model", folder, "--tcp-port", "0", config_text="allow_insecure_tcp = true\n").wait_ready()
         try:
             status, models = d.request("GET", "/v1/models")
             assert status == 200 and models["data"][0]["id"] == "qwen2" and models["data"][0]["chat_template"] == "chatml", models
@@ -699,11 +755,26 @@ def standalone_tests(binary):
             conn.request("GET", "/health")
             assert conn.getresponse().status == 200
             conn.close()
+            assert "INSECURE: loopback TCP listener" in d.output(), d.output()
         finally:
             assert d.stop() == 0
         assert not [f for f in os.listdir(tempfile.gettempdir()) if f.startswith(f"autoglmd-{d.proc.pid}-")], "converted GGUF left behind"
 
-    for name, fn in [("single engine: logprobs, priority order, deadlines", single_engine_logprobs_priorities_deadlines),
+    def tcp_is_refused_unless_allowed_and_never_with_checkpoints():
+        work = tempfile.mkdtemp(prefix="autoglmd-tcp-")
+        plain = subprocess.run([binary, "--socket", os.path.join(work, "s.sock"), "--tcp-port", "0"], capture_output=True,
+                               text=True, timeout=60)
+        assert plain.returncode != 0 and "allow_insecure_tcp = true" in plain.stderr, plain
+        config = os.path.join(work, "c.toml")
+        with open(config, "w") as f:
+            f.write("allow_insecure_tcp = true\n")
+        both = subprocess.run([binary, "--config", config, "--socket", os.path.join(work, "s.sock"), "--tcp-port", "0",
+                               "--checkpoint-dir", os.path.join(work, "ckpt")], capture_output=True, text=True, timeout=60)
+        assert both.returncode != 0 and "cannot be combined with checkpoint_dir" in both.stderr, both
+
+    for name, fn in [("--tcp-port refused without allow_insecure_tcp, and with checkpoint_dir",
+                      tcp_is_refused_unless_allowed_and_never_with_checkpoints),
+                     ("single engine: logprobs, priority order, deadlines", single_engine_logprobs_priorities_deadlines),
                      ("Hugging Face folder as the model; loopback TCP", hugging_face_folder_and_loopback_tcp),
                      ("socket mode, stale socket, config + flags", socket_mode_stale_socket_and_config),
                      ("peer credentials (SO_PEERCRED)", peer_credentials_are_checked),

@@ -22,7 +22,13 @@ and a count in autoglm_checkpoints_quarantined_total; a session whose metadata i
 answers 410 session_lost, one whose pages alone are damaged is rebuilt from its tokens
 and resumes to the uninterrupted output; the daemon never crashes.
 
-Usage: tools/daemon_crash_sweep.py [--binary .build/release/autoglmd] [--runs 64]
+Hostile disks and directories: a full tmpfs (ENOSPC) and a read-only remount (EROFS) get
+507 for a new session and `durable: false` for a running one, retried when the disk comes
+back; as uid 65534 (setpriv) the checkpoint files cannot be read nor the sessions seen
+over the API; a FIFO or symlink named *.ckpt and a file named quarantine do not stop
+start-up. Mount cases need root (tmpfs); without it they are skipped with a message.
+
+Usage: tools/daemon_crash_sweep.py [--binary .build/release/autoglmd] [--runs 64] [--only-hostile]
 """
 import argparse
 import http.client
@@ -316,16 +322,244 @@ def corruption(binary, work, reference):
         print(f"daemon corruption: {label:26s} detected: {outcome}; metric 1; daemon alive")
 
 
+# --- hostile disks and directories (issue 17) -------------------------------------------
+
+SHORT = {"messages": [{"role": "user", "content": "In the beginning"}], "max_tokens": 12, "temperature": 0}
+
+
+def skip(what, why):
+    print(f"daemon hostile dirs: SKIPPED {what}: {why}")
+
+
+def mount_tmpfs(path, size):
+    """A small tmpfs at `path`, private to us (mode 0700); False when mounting is not permitted."""
+    os.makedirs(path, exist_ok=True)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", path], capture_output=True, text=True)
+    return r.returncode == 0
+
+
+def umount(path):
+    subprocess.run(["umount", "-l", path], capture_output=True)
+
+
+def fill(path):
+    """Writes a file until the disk is full (ENOSPC), down to the last block; returns its path."""
+    filler = os.path.join(path, "filler")
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        for size in (65536, 512, 1):
+            try:
+                while True:
+                    os.write(fd, b"\0" * size)
+            except OSError:
+                pass
+    finally:
+        os.close(fd)
+    return filler
+
+
+def session_object(daemon, session):
+    status, body = daemon.request("GET", f"/v1/sessions/{session}")
+    if status != 200:
+        sys.exit(f"FAIL: GET session answered {status}: {body}")
+    return body
+
+
+def turn(daemon, session, content):
+    body = {**SHORT, "session_id": session, "messages": [{"role": "user", "content": content}]}
+    status, answer = daemon.request("POST", "/v1/chat/completions", body)
+    if status != 200:
+        sys.exit(f"FAIL: a chat turn in session answered {status}: {answer}")
+
+
+def session_ids(daemon):
+    status, listed = daemon.request("GET", "/v1/sessions")
+    if status != 200:
+        sys.exit(f"FAIL: GET /v1/sessions answered {status}: {listed}")
+    return {s["id"] for s in listed["data"]}
+
+
+def expect_507(daemon, label):
+    before = session_ids(daemon)
+    status, body = daemon.request("POST", "/v1/sessions")
+    if status != 507 or not isinstance(body, dict) or body.get("error", {}).get("code") != "checkpoint_write_failed":
+        sys.exit(f"FAIL {label}: POST /v1/sessions answered {status} {body}, expected 507 checkpoint_write_failed")
+    if session_ids(daemon) != before:
+        sys.exit(f"FAIL {label}: a refused session exists: {session_ids(daemon) - before}")
+
+
+def expect_not_durable_then_retry(daemon, session, label, repair):
+    """A turn while the disk refuses writes is served and marks the session not durable;
+    after `repair` the next turn's checkpoint is the retry."""
+    turn(daemon, session, "And the earth was without form")
+    daemon.request("GET", "/health")
+    if session_object(daemon, session).get("durable") is not False:
+        sys.exit(f"FAIL {label}: session not marked durable: false")
+    if daemon.metric("autoglm_sessions_not_durable") != 1 or not daemon.metric("autoglm_checkpoint_failures_total"):
+        sys.exit(f"FAIL {label}: metrics do not count the failing session")
+    repair()
+    turn(daemon, session, "And darkness was upon the face of the deep")
+    deadline = time.time() + 30
+    while session_object(daemon, session).get("durable") is not True:
+        if time.time() > deadline:
+            sys.exit(f"FAIL {label}: the session stayed durable: false after the disk came back")
+        time.sleep(0.05)
+    if daemon.metric("autoglm_sessions_not_durable") != 0:
+        sys.exit(f"FAIL {label}: autoglm_sessions_not_durable stayed above 0")
+
+
+def on_tmpfs(binary, work, name, size, what, case):
+    """Runs `case(daemon, session, mnt)` with a daemon and one session on a fresh tmpfs."""
+    mnt = os.path.join(work, name)
+    if not mount_tmpfs(mnt, size):
+        return skip(what, "mount -t tmpfs is not permitted here")
+    try:
+        daemon = Daemon(binary, work, mnt, name=name)
+        case(daemon, new_session(daemon), mnt)
+    finally:
+        umount(mnt)
+
+
+def full_disk(binary, work):
+    on_tmpfs(binary, work, "full", "4m", "full disk (ENOSPC)", lambda d, s, m: full_disk_case(binary, work, d, s, m))
+
+
+def full_disk_case(binary, work, daemon, session, mnt):
+    filler = fill(mnt)
+    expect_507(daemon, "full disk")
+
+    def repair():
+        os.unlink(filler)
+    expect_not_durable_then_retry(daemon, session, "full disk", repair)
+    tokens = session_object(daemon, session)["tokens"]
+    daemon.kill()
+    again = Daemon(binary, work, mnt, name="full2")
+    if session_object(again, session)["tokens"] != tokens:
+        sys.exit("FAIL full disk: after kill -9 the session is not what was acknowledged")
+    again.stop()
+    print("daemon hostile dirs: full disk (tmpfs, ENOSPC): POST /v1/sessions 507 and no session; a running session "
+          "served, durable: false, metric 1; retried once space came back; survives kill -9")
+
+
+def read_only_disk(binary, work):
+    on_tmpfs(binary, work, "ro", "16m", "read-only disk (EROFS)", lambda d, s, m: read_only_case(binary, work, d, s, m))
+
+
+def read_only_case(binary, work, daemon, session, mnt):
+    if subprocess.run(["mount", "-o", "remount,ro", mnt], capture_output=True).returncode != 0:
+        daemon.stop()
+        return skip("read-only disk (EROFS)", "mount -o remount,ro is not permitted here")
+    expect_507(daemon, "read-only disk")
+
+    def repair():
+        subprocess.run(["mount", "-o", "remount,rw", mnt], check=True)
+    expect_not_durable_then_retry(daemon, session, "read-only disk", repair)
+    daemon.stop()
+    # Start-up on a read-only directory: READY, sessions back, new ones refused.
+    subprocess.run(["mount", "-o", "remount,ro", mnt], check=True)
+    again = Daemon(binary, work, mnt, name="ro2")
+    session_object(again, session)
+    expect_507(again, "read-only disk at start-up")
+    again.stop()
+    print("daemon hostile dirs: read-only disk (remount,ro, EROFS): 507 and no session; a running session served, "
+          "durable: false; retried after remount,rw; a start on the read-only directory is READY")
+
+
+def other_uid(binary, work):
+    """Checkpoint files are unreadable by another uid even under a world-traversable
+    parent, and that uid sees none of our sessions over the API."""
+    if shutil.which("setpriv") is None:
+        return skip("uid 65534 checks", "setpriv (util-linux) is not installed")
+    if os.getuid() == 65534:
+        return skip("uid 65534 checks", "already running as uid 65534")
+    public = os.path.join(work, "public")
+    os.makedirs(public)
+    os.chmod(work, 0o755)
+    os.chmod(public, 0o755)
+    ckpt = os.path.join(public, "ckpt")
+    daemon = Daemon(binary, work, ckpt, "--socket-mode", "0666", "--allow-uid", str(os.getuid()), "--allow-uid", "65534",
+                    name="uid")
+    session = new_session(daemon)
+    turn(daemon, session, "The secret PIN is 4711")
+    daemon.request("GET", "/health")
+    time.sleep(0.2)
+    files = [os.path.join(ckpt, f) for f in os.listdir(ckpt) if f.endswith(".ckpt")]
+    if not files:
+        sys.exit("FAIL uid 65534: no checkpoint file to check")
+    modes = {f: oct(os.stat(f).st_mode & 0o777) for f in files + [ckpt]}
+    if modes[ckpt] != "0o700" or any(modes[f] != "0o600" for f in files):
+        sys.exit(f"FAIL uid 65534: modes {modes}, expected 0700 and 0600")
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    for f in files:
+        r = subprocess.run(nobody + ["cat", f], capture_output=True)
+        if r.returncode == 0 or r.stdout:
+            sys.exit(f"FAIL uid 65534: read {f} ({len(r.stdout)} bytes)")
+    os.chmod(daemon.socket, 0o666)
+    api = nobody + ["curl", "-s", "--unix-socket", daemon.socket, "-o", "-", "-w", "\n%{http_code}"]
+    r = subprocess.run(api + [f"http://localhost/v1/sessions/{session}"], capture_output=True, text=True)
+    listed = subprocess.run(api + ["http://localhost/v1/sessions"], capture_output=True, text=True)
+    daemon.stop()
+    if not r.stdout.endswith("404"):
+        sys.exit(f"FAIL uid 65534: GET another uid's session answered {r.stdout!r}")
+    if not listed.stdout.endswith("200") or json.loads(listed.stdout.rsplit("\n", 1)[0])["data"]:
+        sys.exit(f"FAIL uid 65534: GET /v1/sessions shows another uid's sessions: {listed.stdout!r}")
+    print(f"daemon hostile dirs: as uid 65534 (setpriv): {len(files)} checkpoint file(s) 0600 in a 0700 directory not "
+          "readable; the session is 404 and the list empty over the API")
+
+
+def hostile_entries(binary, work):
+    """A FIFO and a symlink named *.ckpt and a file named quarantine: start-up goes on."""
+    d = os.path.join(work, "entries")
+    daemon = Daemon(binary, work, d, name="entries")
+    session = new_session(daemon)
+    daemon.stop()
+    real = [f for f in os.listdir(d) if f.endswith(".ckpt")][0]
+    outside = os.path.join(work, "outside.ckpt")
+    shutil.copy(os.path.join(d, real), outside)
+    uid = os.getuid()
+    os.mkfifo(os.path.join(d, f"u{uid}_sess-fifo.ckpt"))
+    os.symlink(outside, os.path.join(d, f"u{uid}_sess-link.ckpt"))
+    os.rmdir(os.path.join(d, "quarantine"))
+    with open(os.path.join(d, "quarantine"), "w") as f:
+        f.write("in the way")
+    again = Daemon(binary, work, d, name="entries2")  # exits FAIL when it is not READY in time
+    session_object(again, session)
+    for name in ["sess-fifo", "sess-link"]:
+        if again.request("GET", f"/v1/sessions/{name}")[0] != 404:
+            sys.exit(f"FAIL hostile entries: {name} was loaded")
+    again.stop()
+    log = again.output()
+    for name in [f"u{uid}_sess-fifo.ckpt skipped", f"u{uid}_sess-link.ckpt skipped", "moved it to"]:
+        if name not in log:
+            sys.exit(f"FAIL hostile entries: no log line '{name}'\n{log[-3000:]}")
+    if not os.path.isdir(os.path.join(d, "quarantine")) or open(os.path.join(d, "quarantine.blocker")).read() != "in the way":
+        sys.exit("FAIL hostile entries: the quarantine blocker was not moved aside intact")
+    if not os.path.islink(os.path.join(d, f"u{uid}_sess-link.ckpt")) or os.listdir(os.path.join(d, "quarantine")):
+        sys.exit("FAIL hostile entries: a skipped entry was moved or quarantined")
+    print("daemon hostile dirs: FIFO *.ckpt and symlink *.ckpt skipped with log lines (READY, no hang); a file named "
+          "quarantine moved to quarantine.blocker; the real session recovered")
+
+
+def hostile(binary, work):
+    hostile_entries(binary, work)
+    other_uid(binary, work)
+    full_disk(binary, work)
+    read_only_disk(binary, work)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default=".build/release/autoglmd")
     ap.add_argument("--runs", type=int, default=64)
+    ap.add_argument("--only-hostile", action="store_true", help="only the full/read-only disk, uid and directory-entry cases")
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
     work = tempfile.mkdtemp(prefix="autoglmd-sweep-")
     try:
-        reference = sweep(binary, work, args.runs)
-        corruption(binary, work, reference)
+        if not args.only_hostile:
+            reference = sweep(binary, work, args.runs)
+            corruption(binary, work, reference)
+        hostile(binary, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

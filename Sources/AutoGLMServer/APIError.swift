@@ -34,6 +34,11 @@ public struct APIError: Error, Equatable, Sendable {
     static func unavailable(_ message: String, code: String) -> APIError {
         APIError(status: 503, type: "server_error", code: code, message: message)
     }
+    /// The daemon could not write what it must have on disk before answering (a session's
+    /// checkpoint on a full or read-only disk): nothing was created.
+    static func insufficientStorage(_ message: String, code: String) -> APIError {
+        APIError(status: 507, type: "server_error", code: code, message: message)
+    }
     static func deadlineExceeded(_ message: String) -> APIError {
         APIError(status: 504, type: "server_error", code: "deadline_exceeded", message: message)
     }

@@ -58,7 +58,7 @@ public final class APIService: Sendable {
                 sink.setEndpoint("sessions")
                 try requireReady()
                 let session = try sessions.create(ownerUid: request.peer.uid)
-                checkpoints?.saveCreated(session, vocabularySize: model.vocabularySize)
+                try saveCreated(session)
                 sink.sendJSON(status: 201, sessionObject(session))
             case ("GET", "/v1/sessions"):
                 sink.setEndpoint("sessions")
@@ -98,6 +98,20 @@ public final class APIService: Sendable {
     static let sessionsPrefix = "/v1/sessions/"
     static let resumeSuffix = "/resume"
 
+    /// A session is created only once it is on disk (with checkpoint_dir); otherwise it is
+    /// dropped and the client told why.
+    private func saveCreated(_ session: Session) throws(APIError) {
+        guard let checkpoints else { return }
+        do {
+            try checkpoints.saveCreated(session, vocabularySize: model.vocabularySize)
+        } catch {
+            _ = try? sessions.delete(session.id, uid: session.ownerUid)
+            checkpoints.removed(session)
+            engine.releaseSlot(session.slot)
+            throw error
+        }
+    }
+
     func requireReady() throws(APIError) {
         switch currentPhase {
         case .ready: return
@@ -115,7 +129,9 @@ public final class APIService: Sendable {
         var o: [String: Any] = [
             "id": s.id, "object": "session", "created": Int(s.createdAt.timeIntervalSince1970),
             "last_used": Int(s.lastUsedAt.timeIntervalSince1970), "tokens": s.tokens.count, "turns": s.turns, "busy": s.busy,
-            "model": model.id]
+            "model": model.id,
+            // On disk as it is now: false while checkpoint writes fail, or without checkpoint_dir.
+            "durable": checkpoints?.isDurable(s) ?? false]
         if let point = s.resumePoint {
             // What POST …/resume can give: the last request's saved tokens, and whether it still runs on.
             o["last_request"] = ["generated_tokens": point.generated.count, "finished": point.isFinished]

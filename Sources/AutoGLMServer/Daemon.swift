@@ -20,6 +20,7 @@ public final class Daemon: Service, @unchecked Sendable {  // fields set once in
         self.config = config
         self.logger = logger
         try config.validateCheckpoints()
+        try config.validateListeners()
         let loaded = try DaemonModel.load(config)
         notifier = SystemdNotifier()
         let metrics = ServerMetrics()

@@ -55,8 +55,12 @@ public struct DaemonConfig: Equatable, Sendable {
     /// Both empty: the daemon's own uid only.
     public var allowedUids: [UInt32] = []
     public var allowedGids: [UInt32] = []
-    /// Opt-in TCP listener on 127.0.0.1 for development; nil: none.
+    /// Opt-in TCP listener on 127.0.0.1 for development; nil: none. Its peers have no
+    /// credentials and act as the daemon's own uid, so it needs `allowInsecureTCP`.
     public var tcpPort: Int?
+    /// `allow_insecure_tcp = true` (config file only): the acknowledgement that any local
+    /// user may use the TCP listener.
+    public var allowInsecureTCP = false
 
     // Limits.
     public var limits = ServerLimits()
@@ -106,6 +110,7 @@ public struct DaemonConfig: Equatable, Sendable {
             case "allowed_uids": config.allowedUids = try reader.ids(key)
             case "allowed_gids": config.allowedGids = try reader.ids(key)
             case "tcp_port": config.tcpPort = try reader.int(key, in: 0...65535)
+            case "allow_insecure_tcp": config.allowInsecureTCP = try reader.bool(key)
             case "max_body_bytes": config.limits.maxBodyBytes = try reader.int(key, in: 1024...(1 << 30))
             case "max_prompt_tokens": config.limits.maxPromptTokens = try reader.int(key, in: 1...RuntimeLimits.maxSupportedContext)
             case "max_tokens": config.limits.maxTokens = try reader.int(key, in: 1...RuntimeLimits.maxSupportedContext)
@@ -152,6 +157,22 @@ extension DaemonConfig {
         case "native": return .native
         case "int8": return .int8
         default: throw ConfigError(message: "checkpoint_kv \"\(checkpointKV)\" is not one of native, int8")
+        }
+    }
+
+    /// The loopback TCP listener lets any local user in as the daemon's uid: it must be
+    /// asked for twice (the port and allow_insecure_tcp), and it never serves alongside
+    /// checkpoint_dir, whose sessions on disk belong to real uids.
+    public func validateListeners() throws {
+        guard tcpPort != nil else { return }
+        guard allowInsecureTCP else {
+            throw ConfigError(message: "--tcp-port / tcp_port: the loopback TCP listener has no peer credentials, so every local "
+                + "user would act as this daemon's uid; it is for development only. To use it anyway, set "
+                + "allow_insecure_tcp = true in the config file")
+        }
+        guard checkpointDir == nil else {
+            throw ConfigError(message: "tcp_port cannot be combined with checkpoint_dir: a TCP peer acts as the daemon's uid and "
+                + "would reach the checkpointed sessions of that uid; use the Unix socket, or drop one of the two")
         }
     }
 

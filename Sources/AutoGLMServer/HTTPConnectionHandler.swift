@@ -10,6 +10,12 @@ import Glibc
 /// One HTTP/1.1 connection: checks the peer's credentials, enforces the request read
 /// timeout (a client that trickles its headers — slowloris — is cut off) and the body
 /// limit, then hands each complete request to the APIService off the event loop.
+///
+/// A client that sends its request and then shuts its side down (`shutdown(SHUT_WR)`,
+/// as `nc -N` or a one-shot script does) still gets its answer: the channel allows remote
+/// half-closure, and the connection closes once the response is written. A client that
+/// sends `Expect: 100-continue` (curl does for large bodies, then waits a second) is told
+/// `100 Continue` before the body.
 final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -24,6 +30,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private var rejectingBody = false
     private var readTimeout: Scheduled<Void>?
     private var current: ConnectionResponse?
+    /// A complete request is with the APIService and its response not yet fully written.
+    private var answering = false
+    /// The client shut down its sending side: after the response in progress, close.
+    private var inputClosed = false
 
     init(service: APIService, access: PeerAccess, limits: ServerLimits) {
         self.service = service
@@ -55,6 +65,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             current = response
             if let length = requestHead.headers.first(name: "content-length").flatMap(Int.init), length > limits.maxBodyBytes {
                 rejectBody(response, bytes: length)
+            } else if Self.expectsContinue(requestHead) {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
             }
         case .body(var buffer):
             guard !rejectingBody, let response = current else { return }
@@ -67,6 +79,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             readTimeout?.cancel()
             guard let requestHead = head, let response = current, !rejectingBody else { return }
             head = nil
+            answering = true
+            if inputClosed { response.closeAfterResponse() }
             guard let peer, access.allows(peer) else {
                 response.setEndpoint("other")
                 response.send(.forbidden("peer uid \(peer?.uid ?? 0) / gid \(peer?.gid ?? 0) is not allowed on this socket"))
@@ -82,6 +96,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// Answers 413 now and closes after it: the rest of the body is not read.
     private func rejectBody(_ response: ConnectionResponse, bytes: Int) {
         rejectingBody = true
+        answering = true
         body = []
         response.closeAfterResponse()
         response.setEndpoint("other")
@@ -99,8 +114,22 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ResponseFinished { armReadTimeout(context: context) }
+        if event is ResponseFinished {
+            answering = false
+            // Half-closed: no further request can come.
+            if inputClosed { context.close(promise: nil) } else { armReadTimeout(context: context) }
+        } else if let event = event as? ChannelEvent, event == .inputClosed {
+            inputClosed = true
+            // A request being answered is answered, then the connection closes; with none,
+            // nothing more can arrive, so it closes now.
+            if answering { current?.closeAfterResponse() } else { context.close(promise: nil) }
+        }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    /// An HTTP/1.1 request announcing `Expect: 100-continue` before its body.
+    static func expectsContinue(_ head: HTTPRequestHead) -> Bool {
+        (head.version.major, head.version.minor) >= (1, 1) && head.headers["expect"].contains { $0.lowercased() == "100-continue" }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

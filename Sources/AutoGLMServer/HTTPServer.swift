@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -22,6 +23,9 @@ public final class HTTPServer: Sendable {
         let limits = config.limits
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: Self.listenBacklog)
+            // A client's shutdown(SHUT_WR) after its request must not close the connection
+            // before the answer is written (HTTPConnectionHandler handles inputClosed).
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
@@ -37,6 +41,8 @@ public final class HTTPServer: Sendable {
                 let tcp = try await bootstrap.serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     .bind(host: "127.0.0.1", port: port).get()
                 channels.append(tcp)
+                let bound = tcp.localAddress?.port ?? port
+                logger.warning("INSECURE: loopback TCP listener on 127.0.0.1:\(bound) (allow_insecure_tcp = true): any local user can connect and acts as uid \(getuid()); development only")
             }
         } catch {
             for channel in channels { try? await channel.close() }

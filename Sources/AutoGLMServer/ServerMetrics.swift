@@ -25,6 +25,10 @@ public final class ServerMetrics: Sendable {
     let preemptions: CoreMetrics.Counter
     let checkpointWrites: CoreMetrics.Counter
     let checkpointsQuarantined: CoreMetrics.Counter
+    /// Checkpoint writes that failed (full or read-only disk, I/O errors).
+    let checkpointFailures: CoreMetrics.Counter
+    /// Sessions whose newest checkpoint write failed: not on disk as they are now.
+    let sessionsNotDurable: CoreMetrics.Recorder
     let sessionsRecovered: CoreMetrics.Recorder
     private let prefixTotals = Mutex<(cached: Int, prefilled: Int)>((0, 0))
 
@@ -56,10 +60,14 @@ public final class ServerMetrics: Sendable {
         checkpointWrites = CoreMetrics.Counter(label: "autoglm_checkpoint_writes_total", factory: factory)
         checkpointsQuarantined = CoreMetrics.Counter(label: "autoglm_checkpoints_quarantined_total", factory: factory)
         sessionsRecovered = CoreMetrics.Recorder(label: "autoglm_sessions_recovered", aggregate: false, factory: factory)
+        checkpointFailures = CoreMetrics.Counter(label: "autoglm_checkpoint_failures_total", factory: factory)
+        sessionsNotDurable = CoreMetrics.Recorder(label: "autoglm_sessions_not_durable", aggregate: false, factory: factory)
         for gauge in [queueDepth, batchSize, prefixHitRatio] { gauge.record(0) }
         preemptions.increment(by: 0)
         checkpointWrites.increment(by: 0)
         checkpointsQuarantined.increment(by: 0)
+        checkpointFailures.increment(by: 0)
+        sessionsNotDurable.record(0)
         sessionsRecovered.record(0)
     }
 

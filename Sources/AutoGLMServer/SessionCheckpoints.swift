@@ -19,15 +19,23 @@ public final class SessionCheckpoints: @unchecked Sendable {  // lets, and count
     private let quarantinedAtStart: [CheckpointStore<PosixFileSystem>.Quarantined]
     public let scanNanoseconds: UInt64
     private let countedWrites = Mutex(0)
+    private let countedFailures = Mutex(0)
 
     public init(directory: String, identity: CheckpointIdentity, policy: CheckpointWriter.Policy, metrics: ServerMetrics,
                 logger: Logger) throws {
         self.metrics = metrics
         self.logger = logger
         let log: @Sendable (String) -> Void = { logger.warning("\($0)") }
+        try CheckpointDirectory.prepare(directory, logger: logger)
         do {
             store = try CheckpointStore(fileSystem: PosixFileSystem(), directory: directory)
+            if let aside = store.movedAside {
+                logger.warning("checkpoint_dir \(directory): \"quarantine\" was not a directory; moved it to \(aside)")
+            }
             let recovery = try SessionRecovery(store: store, identity: identity, log: log)
+            for entry in store.skipped {
+                logger.warning("checkpoint \(entry.file) skipped: a \(Self.describe(entry.kind)), not a regular file; not opened")
+            }
             recovered = recovery.index.values.sorted { $0.checkpoint.sessionKey < $1.checkpoint.sessionKey }
             quarantinedAtStart = recovery.quarantined
             scanNanoseconds = recovery.scanNanoseconds
@@ -36,6 +44,15 @@ public final class SessionCheckpoints: @unchecked Sendable {  // lets, and count
         }
         writer = CheckpointWriter(store: store, identity: identity, policy: policy, log: log)
         metrics.checkpointsQuarantined.increment(by: quarantinedAtStart.count)
+    }
+
+    static func describe(_ kind: FileEntryKind) -> String {
+        switch kind {
+        case .regularFile: return "regular file"
+        case .directory: return "directory"
+        case .symbolicLink: return "symlink"
+        case .special: return "FIFO, socket or device"
+        }
     }
 
     // MARK: keys
@@ -107,20 +124,36 @@ public final class SessionCheckpoints: @unchecked Sendable {  // lets, and count
         }
     }
 
-    /// A new session is on disk from its first moment: no tokens yet.
-    func saveCreated(_ session: Session, vocabularySize: Int) {
+    /// A new session is on disk from its first moment: no tokens yet. When its file cannot
+    /// be written (a full or read-only disk) this throws 507, and the caller drops the
+    /// session: a session acknowledged is a session on disk.
+    func saveCreated(_ session: Session, vocabularySize: Int) throws(APIError) {
         let key = Self.key(sessionId: session.id, ownerUid: session.ownerUid)
-        guard let sampler = try? Sampler(config: SamplerConfig(), vocabularySize: vocabularySize) else { return }
-        // No KV positions: the pool is not touched, so any thread may capture.
-        try? writer.capture(sessionKey: key, pool: nil, sequence: 0) { counter, savedAt in
-            SessionCheckpoint(sessionKey: key, saveCounter: counter, savedAt: savedAt, priority: RequestPriority.interactive.rawValue,
-                              tokens: [], sampler: SamplerSnapshot(sampler),
-                              generation: GenerationSnapshot(promptCount: 0, generatedCount: 0, maxNewTokens: 0, kvPositions: 0,
-                                                             finished: true),
-                              kvStorage: writer.policy.kvStorage)
+        do throws(CoreError) {
+            let sampler = try Sampler(config: SamplerConfig(), vocabularySize: vocabularySize)
+            // No KV positions: the pool is not touched, so any thread may capture.
+            try writer.capture(sessionKey: key, pool: nil, sequence: 0) { counter, savedAt in
+                SessionCheckpoint(sessionKey: key, saveCounter: counter, savedAt: savedAt, priority: RequestPriority.interactive.rawValue,
+                                  tokens: [], sampler: SamplerSnapshot(sampler),
+                                  generation: GenerationSnapshot(promptCount: 0, generatedCount: 0, maxNewTokens: 0, kvPositions: 0,
+                                                                 finished: true),
+                                  kvStorage: writer.policy.kvStorage)
+            }
+        } catch {
+            throw .internal("session \(session.id): its checkpoint could not be made: \(error.message)")
         }
         // The client gets the id only once the session is on disk: it must survive a kill -9.
         writer.flush()
+        if let reason = writer.lastFailure(of: key) {
+            throw .insufficientStorage("session not created: its checkpoint could not be written to disk (\(reason))",
+                                       code: "checkpoint_write_failed")
+        }
+    }
+
+    /// Whether the session's newest checkpoint write succeeded: false while the disk refuses
+    /// them (the running request goes on; the next checkpoint retries).
+    func isDurable(_ session: Session) -> Bool {
+        writer.lastFailure(of: Self.key(sessionId: session.id, ownerUid: session.ownerUid)) == nil
     }
 
     /// The session was deleted: so is its file.
@@ -138,6 +171,13 @@ public final class SessionCheckpoints: @unchecked Sendable {  // lets, and count
             return max(0, writes - counted)
         }
         if delta > 0 { metrics.checkpointWrites.increment(by: delta) }
+        metrics.sessionsNotDurable.record(writer.notDurableCount)
+        let failures = writer.statistics.failures
+        let newFailures = countedFailures.withLock { counted -> Int in
+            defer { counted = max(counted, failures) }
+            return max(0, failures - counted)
+        }
+        if newFailures > 0 { metrics.checkpointFailures.increment(by: newFailures) }
     }
 
     /// SIGTERM: everything captured is on disk before the process ends.

@@ -151,11 +151,16 @@ struct Autoglmd: AsyncParsableCommand {
     func run() async throws {
         let config = try resolvedConfig()
         if checkConfig || systemdUnit {
+            try config.validateListeners()
             let report = ConfigReport(config: config, model: try DaemonModel.load(config))
             if systemdUnit {
-                let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
-                let configPath = self.config.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "/etc/autoglm/autoglmd.toml"
-                print(SystemdUnit(executable: executable, configPath: configPath, report: report).text, terminator: "")
+                // argv[0] may be relative, a symlink or a bare name found on PATH: the kernel's
+                // link names the file that is running.
+                let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                    ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+                let arguments = SystemdUnit.serviceArguments(Array(CommandLine.arguments.dropFirst()),
+                                                             workingDirectory: FileManager.default.currentDirectoryPath)
+                print(SystemdUnit(executable: executable, arguments: arguments, report: report).text, terminator: "")
             } else {
                 print(report.text)
             }

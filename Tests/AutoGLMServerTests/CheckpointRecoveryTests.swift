@@ -15,7 +15,7 @@ final class CheckpointRecoveryTests: XCTestCase {
         "temperature": 0.8, "top_k": 40, "seed": 7, "return_token_ids": true,
     ]
 
-    private var directory = ""
+    var directory = ""
 
     override func setUp() {
         directory = NSTemporaryDirectory() + "autoglm-ckpt-test-\(UUID().uuidString)"
@@ -25,7 +25,7 @@ final class CheckpointRecoveryTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private func daemon(everyTokens: Int = 4, kvType: String = "f32", budgetBytes: Int? = nil) throws -> Daemon {
+    func daemon(everyTokens: Int = 4, kvType: String = "f32", budgetBytes: Int? = nil) throws -> Daemon {
         var config = DaemonConfig()
         config.backend = "emulation"
         config.context = 256
@@ -134,9 +134,9 @@ final class CheckpointRecoveryTests: XCTestCase {
 
     // MARK: helpers
 
-    private func flush(_ d: Daemon) { d.service.checkpoints?.writer.flush() }
+    func flush(_ d: Daemon) { d.service.checkpoints?.writer.flush() }
 
-    private func waitUntilIdle(_ d: Daemon, _ session: String) {
+    func waitUntilIdle(_ d: Daemon, _ session: String) {
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if d.service.sessions.get(session, uid: Self.uid)?.busy == false && d.engine.load.running == 0 { return }
@@ -145,7 +145,7 @@ final class CheckpointRecoveryTests: XCTestCase {
         XCTFail("the session stayed busy")
     }
 
-    private func metric(_ d: Daemon, _ name: String) -> Double {
+    func metric(_ d: Daemon, _ name: String) -> Double {
         let text = call(d, "GET", "/metrics").text
         for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
             return Double(line.split(separator: " ").last!) ?? -1
@@ -153,13 +153,13 @@ final class CheckpointRecoveryTests: XCTestCase {
         return -1
     }
 
-    private func tokenIds(_ r: TestSink) throws -> [Int] {
+    func tokenIds(_ r: TestSink) throws -> [Int] {
         XCTAssertEqual(r.status, 200, "\(r.json)")
         let choice = try XCTUnwrap((r.json["choices"] as? [[String: Any]])?.first)
         return try XCTUnwrap(choice["token_ids"] as? [Int])
     }
 
-    private func call(_ d: Daemon, _ method: String, _ path: String, _ body: [String: Any]? = nil, uid: UInt32 = CheckpointRecoveryTests.uid,
+    func call(_ d: Daemon, _ method: String, _ path: String, _ body: [String: Any]? = nil, uid: UInt32 = CheckpointRecoveryTests.uid,
                       cancelAfterTokens: Int? = nil) -> TestSink {
         let sink = TestSink(cancelAfterTokens: cancelAfterTokens)
         let data = body.map { try! JSONSerialization.data(withJSONObject: $0) } ?? Data()

@@ -61,4 +61,26 @@ final class DaemonConfigTests: XCTestCase {
         c.socketPath = "$XDG_RUNTIME_DIR/autoglm.sock"
         XCTAssertEqual(c.resolvedSocketPath(environment: ["XDG_RUNTIME_DIR": "/run/user/7"]), "/run/user/7/autoglm.sock")
     }
+
+    func testTCPNeedsAllowInsecureTCPAndNeverServesWithCheckpoints() throws {
+        var c = try DaemonConfig.parse(toml: "tcp_port = 8080")
+        XCTAssertThrowsError(try c.validateListeners()) { XCTAssertTrue("\($0)".contains("allow_insecure_tcp = true"), "\($0)") }
+        c = try DaemonConfig.parse(toml: "tcp_port = 8080\nallow_insecure_tcp = true")
+        XCTAssertTrue(c.allowInsecureTCP)
+        XCTAssertNoThrow(try c.validateListeners())
+        c.checkpointDir = "/var/lib/autoglm"
+        XCTAssertThrowsError(try c.validateListeners()) { XCTAssertTrue("\($0)".contains("checkpoint_dir"), "\($0)") }
+        XCTAssertNoThrow(try DaemonConfig().validateListeners(), "no TCP, nothing to allow")
+    }
+
+    func testSystemdUnitCarriesTheGivenOptionsWithAbsolutePathsAndNothingElse() {
+        let args = SystemdUnit.serviceArguments(
+            ["--model", "models/m.gguf", "--systemd-unit", "--threads", "2", "--config=../etc/a.toml", "--socket", "/run/a.sock",
+             "--checkpoint-dir", "state"], workingDirectory: "/home/me/work")
+        XCTAssertEqual(args, ["--model", "/home/me/work/models/m.gguf", "--threads", "2", "--config=/home/me/etc/a.toml",
+                              "--socket", "/run/a.sock", "--checkpoint-dir", "/home/me/work/state"])
+        XCTAssertEqual(SystemdUnit.serviceArguments(["--systemd-unit"], workingDirectory: "/x"), [], "no invented config path")
+        XCTAssertEqual(SystemdUnit.quoted("/opt/my models/m%1$.gguf"), "\"/opt/my models/m%%1$$.gguf\"")
+        XCTAssertEqual(SystemdUnit.quoted("--context=512"), "--context=512")
+    }
 }

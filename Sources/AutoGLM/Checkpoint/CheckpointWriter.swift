@@ -9,6 +9,10 @@ import Foundation
 /// never decode time or memory growth.
 ///
 /// All CheckpointStore mutations happen on the writer thread.
+///
+/// A save that fails (a full or read-only disk) leaves the session's previous file, and
+/// marks the session not durable until one of its later saves succeeds: callers ask
+/// `lastFailure(of:)`, and the next capture of the session is the retry.
 public final class CheckpointWriter: @unchecked Sendable {
     public struct Policy: Sendable {
         /// Checkpoint every N generated tokens of a running request (0: only at turn end
@@ -60,6 +64,8 @@ public final class CheckpointWriter: @unchecked Sendable {
     private var counters: [String: UInt64] = [:]
     private var keep: Set<String> = []
     private var stats = Statistics()
+    /// Sessions whose newest save failed, with the reason; cleared by a save that succeeds.
+    private var failing: [String: String] = [:]
     private var thread: Thread?
 
     public init(store: CheckpointStore<PosixFileSystem>, identity: CheckpointIdentity, policy: Policy,
@@ -76,6 +82,12 @@ public final class CheckpointWriter: @unchecked Sendable {
     }
 
     public var statistics: Statistics { condition.withLock { stats } }
+
+    /// Why the newest save of `key` failed; nil when it succeeded (or none was tried).
+    public func lastFailure(of key: String) -> String? { condition.withLock { failing[key] } }
+
+    /// Sessions whose newest save failed.
+    public var notDurableCount: Int { condition.withLock { failing.count } }
 
     /// Whether a running generation is due for its every-N-tokens checkpoint.
     public func isDue(_ g: ResumableGeneration) -> Bool { isDue(generatedCount: g.generatedCount) }
@@ -180,16 +192,21 @@ public final class CheckpointWriter: @unchecked Sendable {
 
             let start = DispatchTime.now().uptimeNanoseconds
             var written = 0, evicted = 0, failed = false
+            var durable: Bool? = nil  // of `key`, when this job settles it
+            var failure = ""
             do throws(CoreError) {
                 switch job {
                 case .save(let c, let pages):
                     let head = CheckpointEncoder.encodeHead(c, identity: identity, pages: pages)
+                    durable = false
                     try store.save(c, head: head, pages: pages)
+                    durable = true
                     written = head.count + pages.count
                     let gone = try store.enforceBudget(policy.budgetBytes, keep: keep.union([key]))
                     evicted = gone.count
                     if !gone.isEmpty { log("checkpoint budget: evicted \(gone.joined(separator: ", "))") }
                 case .remove(let key):
+                    durable = true  // nothing of it is promised any more
                     try store.remove(key: key)
                 case .quarantine(let key, let error):
                     try store.quarantine(key: key, error: error)
@@ -198,9 +215,11 @@ public final class CheckpointWriter: @unchecked Sendable {
             } catch {
                 failed = true
                 log("checkpoint \(key): \(error.message)")
+                if durable == false { failure = error.message }
             }
             let took = DispatchTime.now().uptimeNanoseconds - start
             condition.withLock {
+                if let durable { failing[key] = durable ? nil : failure }
                 busy = false
                 stats.writeNanoseconds += took
                 if written > 0 { stats.writes += 1; stats.bytesWritten += written }

@@ -6,7 +6,9 @@
 /// and `scan` quarantines the file.
 ///
 /// Files that fail validation are moved to `quarantine/NAME.KIND` (never deleted: they
-/// are evidence) and reported; they are never loaded.
+/// are evidence) and reported; they are never loaded. Entries that are not regular files (a
+/// FIFO, a symlink, a directory named `*.ckpt`) are neither opened nor moved: they are
+/// skipped and reported, so that nothing in the directory can block or redirect start-up.
 public final class CheckpointStore<FS: DurableFileSystem> {
     public let fileSystem: FS
     public let directory: String
@@ -29,11 +31,42 @@ public final class CheckpointStore<FS: DurableFileSystem> {
         public var error: CoreError
     }
 
+    /// A `*.ckpt` entry the last scan did not open, and what it is.
+    public struct Skipped: Equatable {
+        public var file: String
+        public var kind: FileEntryKind
+    }
+    /// Filled by `scan`.
+    public private(set) var skipped: [Skipped] = []
+    /// Set by `init` when something other than a directory stood where `quarantine` goes:
+    /// the path it was moved to.
+    public private(set) var movedAside: String?
+    /// Fresh names tried for a blocker of the quarantine directory before giving up.
+    static var maxAsideNames: Int { 1000 }
+
     public init(fileSystem: FS, directory: String) throws(CoreError) {
         self.fileSystem = fileSystem
         self.directory = directory
         try fileSystem.makeDirectory(directory)
-        try fileSystem.makeDirectory(directory + "/" + Self.quarantineDirectory)
+        let quarantine = directory + "/" + Self.quarantineDirectory
+        // A file, FIFO or symlink named `quarantine` would make every later quarantine fail
+        // (or, a symlink, send the files elsewhere): it is kept, under a fresh name.
+        if let kind = try? fileSystem.entryKind(quarantine), kind != .directory {
+            let aside = try freshName(quarantine + ".blocker")
+            try fileSystem.rename(quarantine, aside)
+            try fileSystem.syncDirectory(directory)
+            movedAside = aside
+        }
+        try fileSystem.makeDirectory(quarantine)
+    }
+
+    /// `base`, or `base.N` for the first N that names nothing.
+    private func freshName(_ base: String) throws(CoreError) -> String {
+        for n in 0..<Self.maxAsideNames {
+            let candidate = n == 0 ? base : base + "." + String(n)
+            if (try? fileSystem.entryKind(candidate)) == nil { return candidate }
+        }
+        throw .io(.createFailed(path: base, errno: 17))  // EEXIST: every name is taken
     }
 
     public var totalBytes: Int { entries.values.reduce(0) { $0 + $1.bytes } }
@@ -120,6 +153,7 @@ public final class CheckpointStore<FS: DurableFileSystem> {
     public func scan(expecting identity: CheckpointIdentity) throws(CoreError)
         -> (valid: [DecodedCheckpoint], quarantined: [Quarantined]) {
         entries = [:]
+        skipped = []
         var valid: [DecodedCheckpoint] = []
         var quarantined: [Quarantined] = []
         for name in try fileSystem.list(directory).sorted() {
@@ -128,6 +162,12 @@ public final class CheckpointStore<FS: DurableFileSystem> {
                 continue
             }
             guard name.hasSuffix(Self.fileExtension) else { continue }
+            // Gone since the listing: nothing to load.
+            guard let kind = try? fileSystem.entryKind(directory + "/" + name) else { continue }
+            guard kind == .regularFile else {
+                skipped.append(Skipped(file: name, kind: kind))
+                continue
+            }
             let key = String(name.dropLast(Self.fileExtension.utf8.count))
             do throws(CoreError) {
                 let source = try self.source(forKey: key)

@@ -20,14 +20,27 @@ public protocol DurableFileSystem: AnyObject {
     func size(_ path: String) throws(CoreError) -> Int
     /// Exactly `count` bytes at `offset`, or an error if the file is shorter.
     func read(_ path: String, offset: Int, count: Int) throws(CoreError) -> [UInt8]
+    /// What `path` is, without opening it or following a symlink: anything the directory
+    /// holds is inspected before it is read, since opening a FIFO can block forever.
+    func entryKind(_ path: String) throws(CoreError) -> FileEntryKind
 }
 
-/// The real thing, over POSIX calls from the C shim.
+/// What a directory entry is (lstat's answer).
+public enum FileEntryKind: Equatable {
+    case regularFile, directory, symbolicLink
+    /// A FIFO, socket or device.
+    case special
+}
+
+/// The real thing, over POSIX calls from the C shim. Checkpoints hold conversations, so
+/// the files are created 0600 and directories 0700, whatever the umask; files are opened
+/// without following symlinks and without blocking.
+
 public final class PosixFileSystem: DurableFileSystem {
     public init() {}
 
     public func create(_ path: String) throws(CoreError) -> Int32 {
-        let fd = path.withCString { aglm_create_file($0) }
+        let fd = path.withCString { aglm_create_private_file($0) }
         guard fd >= 0 else { throw .io(.createFailed(path: path, errno: -fd)) }
         return fd
     }
@@ -63,7 +76,7 @@ public final class PosixFileSystem: DurableFileSystem {
     }
 
     public func makeDirectory(_ path: String) throws(CoreError) {
-        let r = path.withCString { aglm_make_directory($0) }
+        let r = path.withCString { aglm_make_private_directory($0) }
         guard r == 0 else { throw .io(.createFailed(path: path, errno: -r)) }
     }
 
@@ -78,7 +91,7 @@ public final class PosixFileSystem: DurableFileSystem {
     }
 
     public func size(_ path: String) throws(CoreError) -> Int {
-        let fd = path.withCString { aglm_open_readonly($0) }
+        let fd = path.withCString { aglm_open_private_file($0) }
         guard fd >= 0 else { throw .io(.openFailed(path: path, errno: -fd)) }
         defer { _ = aglm_close(fd) }
         let n = aglm_file_size(fd)
@@ -87,7 +100,7 @@ public final class PosixFileSystem: DurableFileSystem {
     }
 
     public func read(_ path: String, offset: Int, count: Int) throws(CoreError) -> [UInt8] {
-        let fd = path.withCString { aglm_open_readonly($0) }
+        let fd = path.withCString { aglm_open_private_file($0) }
         guard fd >= 0 else { throw .io(.openFailed(path: path, errno: -fd)) }
         defer { _ = aglm_close(fd) }
         var out = [UInt8](repeating: 0, count: count)
@@ -95,5 +108,15 @@ public final class PosixFileSystem: DurableFileSystem {
         guard n >= 0 else { throw .io(.readFailed(path: path, errno: Int32(-n))) }
         guard Int(n) == count else { throw .checkpoint(.truncated(what: path, needed: count, available: Int(n))) }
         return out
+    }
+
+    public func entryKind(_ path: String) throws(CoreError) -> FileEntryKind {
+        switch path.withCString({ aglm_entry_kind($0) }) {
+        case 1: return .regularFile
+        case 2: return .directory
+        case 3: return .symbolicLink
+        case let r where r < 0: throw .io(.statFailed(path: path, errno: -r))
+        default: return .special
+        }
     }
 }

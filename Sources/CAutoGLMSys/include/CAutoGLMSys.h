@@ -100,6 +100,56 @@ static inline int32_t aglm_make_directory(const char *path) {
     return -errno;
 }
 
+/// Creates (or truncates) a checkpoint file for writing, readable by its owner only: mode
+/// 0600 whatever the umask (fchmod after open, since open's mode is masked). Refuses to
+/// follow a symlink at `path`. Returns the fd or -errno.
+static inline int32_t aglm_create_private_file(const char *path) {
+    int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return -errno;
+    if (fchmod(fd, 0600) != 0) { int e = errno; close(fd); return -e; }
+    return fd;
+}
+
+/// Opens a checkpoint file read-only without blocking (a FIFO opens at once and then fails
+/// to read) and without following a symlink (ELOOP). Returns the fd or -errno.
+static inline int32_t aglm_open_private_file(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+    return fd >= 0 ? fd : -errno;
+}
+
+/// mkdir with mode 0700, set exactly (chmod) when this call created it; an existing
+/// directory is left as it is (callers check it). Returns 0 or -errno.
+static inline int32_t aglm_make_private_directory(const char *path) {
+    if (mkdir(path, 0700) == 0) return chmod(path, 0700) == 0 ? 0 : -errno;
+    return errno == EEXIST ? 0 : -errno;
+}
+
+/// What lstat says a path is, without opening it (opening a FIFO could block):
+/// 1 regular file, 2 directory, 3 symlink, 4 anything else; -errno on failure.
+static inline int32_t aglm_entry_kind(const char *path) {
+    struct stat st;
+    if (lstat(path, &st) != 0) return -errno;
+    if (S_ISREG(st.st_mode)) return 1;
+    if (S_ISDIR(st.st_mode)) return 2;
+    if (S_ISLNK(st.st_mode)) return 3;
+    return 4;
+}
+
+/// Owner uid and permission bits of what `path` names (symlinks followed), for the
+/// checks on a directory that will hold private files. 0 or -errno.
+static inline int32_t aglm_owner_and_mode(const char *path, uint32_t *uid, uint32_t *mode) {
+    struct stat st;
+    if (stat(path, &st) != 0) return -errno;
+    if (!S_ISDIR(st.st_mode)) return -ENOTDIR;
+    *uid = (uint32_t)st.st_uid;
+    *mode = (uint32_t)(st.st_mode & 07777);
+    return 0;
+}
+
+static inline int32_t aglm_chmod(const char *path, uint32_t mode) {
+    return chmod(path, (mode_t)mode) == 0 ? 0 : -errno;
+}
+
 /// Directory listing (DIR * does not import as a usable Swift type everywhere).
 static inline void *aglm_directory_open(const char *path) { return (void *)opendir(path); }
 /// Next entry's name, or NULL at the end. "." and ".." are skipped.

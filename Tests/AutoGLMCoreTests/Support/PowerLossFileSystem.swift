@@ -26,6 +26,11 @@ final class PowerLossFileSystem: DurableFileSystem {
     }
 
     var honoursFsync = true
+    /// A full (ENOSPC, 28) or read-only (EROFS, 30) disk: while set, creating and writing
+    /// files fail with this errno and change nothing.
+    var failingErrno: Int32? = nil
+    /// Entries that are not regular files (planted FIFOs, symlinks), by path.
+    private var specialKinds: [String: FileEntryKind] = [:]
     /// Mutating operations left before the power goes (nil: never).
     var operationsBeforeCrash: Int? = nil
     private(set) var crashed = false
@@ -50,6 +55,7 @@ final class PowerLossFileSystem: DurableFileSystem {
     }
 
     func create(_ path: String) throws(CoreError) -> Int {
+        if let e = failingErrno { throw .io(.createFailed(path: path, errno: e)) }
         try tick("create " + path)
         let id = nextInode
         nextInode += 1
@@ -61,6 +67,7 @@ final class PowerLossFileSystem: DurableFileSystem {
 
     func append(_ handle: Int, _ bytes: UnsafeRawBufferPointer) throws(CoreError) {
         // One tick per sector: power can go in the middle of a long write.
+        if let e = failingErrno { throw .io(.writeFailed(path: "inode \(handle)", errno: e)) }
         var start = 0
         while start < bytes.count {
             try tick("write")
@@ -106,6 +113,31 @@ final class PowerLossFileSystem: DurableFileSystem {
 
     func makeDirectory(_ path: String) throws(CoreError) { directories.insert(path) }
 
+    func entryKind(_ path: String) throws(CoreError) -> FileEntryKind {
+        if directories.contains(path) { return .directory }
+        guard directory[path] != nil else { throw .io(.statFailed(path: path, errno: 2)) }
+        return specialKinds[path] ?? .regularFile
+    }
+
+    /// Puts a FIFO, symlink or directory entry at `path` (reading it would be a test failure).
+    func plant(_ path: String, kind: FileEntryKind) {
+        let id = nextInode
+        nextInode += 1
+        inodes[id] = Inode()
+        directory[path] = id
+        durableDirectory[path] = id
+        specialKinds[path] = kind
+    }
+
+    /// Puts a regular file with `bytes` at `path`, durably.
+    func plantFile(_ path: String, _ bytes: [UInt8]) {
+        let id = nextInode
+        nextInode += 1
+        inodes[id] = Inode(durable: bytes, current: bytes, pending: [])
+        directory[path] = id
+        durableDirectory[path] = id
+    }
+
     func list(_ path: String) throws(CoreError) -> [String] {
         let prefix = path + "/"
         return directory.keys.filter { $0.hasPrefix(prefix) && !$0.dropFirst(prefix.count).contains("/") }
@@ -136,6 +168,8 @@ final class PowerLossFileSystem: DurableFileSystem {
         c.durableDirectory = durableDirectory
         c.pendingDirectory = pendingDirectory
         c.directories = directories
+        c.specialKinds = specialKinds
+        c.failingErrno = failingErrno
         return c
     }
 
