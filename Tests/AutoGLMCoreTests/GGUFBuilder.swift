@@ -120,7 +120,7 @@ func parseGGUF(_ bytes: [UInt8]) throws(CoreError) -> GGUFFile {
 }
 
 /// The case name of a GGUF error, e.g. "truncated", as the fixture manifest spells it.
-func caseName(_ error: GGUFError) -> String {
+func caseName<E: Error>(_ error: E) -> String {
     let text = String(describing: error)
     return String(text.prefix { $0 != "(" })
 }

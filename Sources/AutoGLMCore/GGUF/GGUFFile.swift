@@ -52,7 +52,7 @@ public final class GGUFFile {
         var values = GGUFValueReader()
         for i in 0..<Int(kvCount) {
             let key = try r.string("metadata[\(i)].key", limit: GGUFLimits.maxKeyBytes)
-            let rawType = try r.u32("metadata '\(key)' type")
+            let rawType = try r.u32("metadata \(quoted(key)) type")
             let value = try values.read(&r, rawType: rawType, key: key, depth: 0)
             guard meta[key] == nil else { throw .gguf(.duplicateKey(key: key)) }
             meta[key] = value

@@ -28,7 +28,7 @@ struct GGUFRawTensorInfo {
 
     static func read(_ r: inout GGUFByteReader, position: Int) throws(CoreError) -> GGUFRawTensorInfo {
         let name = try r.string("tensor[\(position)].name", limit: GGUFLimits.maxTensorNameBytes)
-        let nDims = try r.u32("tensor '\(name)' n_dims")
+        let nDims = try r.u32("tensor \(quoted(name)) n_dims")
         guard nDims >= 1, nDims <= UInt32(GGUFLimits.maxDimensions) else {
             throw .gguf(.tooManyDimensions(tensor: name, dimensions: nDims, limit: GGUFLimits.maxDimensions))
         }
@@ -36,7 +36,7 @@ struct GGUFRawTensorInfo {
         shape.reserveCapacity(Int(nDims))
         var elements = 1
         for d in 0..<Int(nDims) {
-            let dim = try r.u64("tensor '\(name)' dimension \(d)")
+            let dim = try r.u64("tensor \(quoted(name)) dimension \(d)")
             guard dim >= 1, dim <= GGUFLimits.maxDimension else {
                 throw .gguf(.zeroOrHugeDimension(tensor: name, index: d, value: dim))
             }
@@ -46,9 +46,9 @@ struct GGUFRawTensorInfo {
             elements = product
             shape.append(Int(dim))
         }
-        let rawType = try r.u32("tensor '\(name)' type")
+        let rawType = try r.u32("tensor \(quoted(name)) type")
         guard let type = TensorType(rawValue: rawType) else { throw .gguf(.unknownTensorType(tensor: name, type: rawType)) }
-        let offset = try r.u64("tensor '\(name)' offset")
+        let offset = try r.u64("tensor \(quoted(name)) offset")
         // Quantized rows must fill whole blocks: a partial block has no defined layout.
         guard shape[0] % type.blockSize == 0 else {
             throw .gguf(.rowNotBlockAligned(tensor: name, rowElements: shape[0], blockSize: type.blockSize))
