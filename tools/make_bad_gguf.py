@@ -25,8 +25,8 @@ OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests"
 U8, I8, U16, I16, U32, I32, F32V, BOOL, STR, ARR, U64, I64, F64 = range(13)
 # Tensor types (ggml_type) the reader supports.
 F32, F16, Q4_0, Q8_0, BF16 = 0, 1, 2, 8, 30
-Q4_K = 12  # a real ggml type the reader does not support
-BLOCK = {F32: (1, 4), F16: (1, 2), BF16: (1, 2), Q8_0: (32, 34), Q4_0: (32, 18)}
+Q4_1, Q5_0, Q4_K = 3, 6, 12  # real ggml types the reader does not support
+BLOCK = {F32: (1, 4), F16: (1, 2), BF16: (1, 2), Q8_0: (32, 34), Q4_0: (32, 18), Q4_1: (32, 20), Q5_0: (32, 22), Q4_K: (256, 144)}
 
 DEFAULT_ALIGNMENT = 32
 UINT64_MAX = (1 << 64) - 1
@@ -197,7 +197,10 @@ def fixtures():
     f["unknown-value-type.gguf"] = (base(kvs=[gstr("test.x") + u32(13) + u32(0)] + BASE_KVS), "unknownValueType")
     f["unknown-array-element-type.gguf"] = (
         base(kvs=[arr_head + u32(0xFFFFFFFF) + u64(0)] + BASE_KVS), "unknownValueType")
-    f["unknown-tensor-type.gguf"] = (with_tensor([256], Q4_K), "unknownTensorType")
+    # Complete files (data and all), so `autoglm inspect` can still list them.
+    f["unknown-tensor-type.gguf"] = (base(infos=[tinfo("t", [256], Q4_K, 0)], data=pattern(160)), "unknownTensorType")
+    f["llama-model-q4_1-q5_0-ffn.gguf"] = (
+        llama_model(retype={"blk.0.ffn_gate.weight": Q4_1, "blk.0.ffn_up.weight": Q5_0}), "unknownTensorType")
     f["bool-value-2.gguf"] = (base(kvs=[gstr("test.flag") + u32(BOOL) + b"\x02"] + BASE_KVS), "wrongValueType")
     f["alignment-not-integer.gguf"] = (
         base(kvs=BASE_KVS + [kv("general.alignment", STR, "32")]), "wrongValueType")
@@ -271,6 +274,7 @@ def fixtures():
         "model.invalidFloatHyperparameter")
     MESSAGES["metadata-rope-freqs-zero.gguf"] = "rope_freqs.weight[3]"
     MESSAGES["long-key-nuls-unknown-type.gguf"] = "bytes)"
+    MESSAGES["unknown-tensor-type.gguf"] = "Q4_K (12)"
     MESSAGES["long-key-nuls-truncated-value.gguf"] = "bytes)"
     return f
 
@@ -288,10 +292,11 @@ def missing_tensor_model():
     return llama_model(drop="blk.0.attn_q.weight")
 
 
-def llama_model(overrides=None, drop=None, extra_tensors=()):
+def llama_model(overrides=None, drop=None, extra_tensors=(), retype=None):
     """A plausible one-layer llama (Q8_0 matrices, F32 norms). `overrides` maps metadata
     keys to (type, value) (replacing or adding), `drop` leaves a tensor out, and
-    `extra_tensors` adds F32 (name, shape, type, values)."""
+    `extra_tensors` adds F32 (name, shape, type, values), `retype` maps tensor names to
+    another type (data: filler bytes of that type's size)."""
     vocab, embd, ff, heads = 32, 64, 128, 4
     tokens = ["<unk>", "<s>", "</s>"] + [f"<0x{i:02X}>" for i in range(vocab - 3)]
     kvs = [
@@ -331,7 +336,7 @@ def llama_model(overrides=None, drop=None, extra_tensors=()):
         ("output.weight", [embd, vocab], Q8_0),
     ]
     infos, data = [], b""
-    shapes = [s for s in shapes if s[0] != drop]
+    shapes = [(n, sh, (retype or {}).get(n, t)) for n, sh, t in shapes if n != drop]
     for i, (name, shape, ttype) in enumerate(shapes):
         data += b"\0" * (pad_to(len(data), DEFAULT_ALIGNMENT) - len(data))
         infos.append(tinfo(name, shape, ttype, len(data)))
@@ -347,6 +352,8 @@ def tensor_data(shape, ttype, seed):
     n = tensor_bytes(shape, ttype)
     if ttype == F32:  # norm weights: ones
         return struct.pack(f"<{n // 4}f", *([1.0] * (n // 4)))
+    if ttype != Q8_0:
+        return pattern(n, seed)
     # Q8_0 blocks: f16 scale 1/64, then 32 small pseudo-random int8 values.
     quants = pattern(n // 34 * 32, seed)
     out = bytearray()

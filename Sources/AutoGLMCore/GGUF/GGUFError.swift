@@ -57,7 +57,8 @@ public enum GGUFError: Error, Equatable {
         case .shapeOverflow(let t):
             return "tensor \(quoted(t)) shape's element or byte count overflows"
         case .unknownTensorType(let t, let type):
-            return "tensor \(quoted(t)) has unsupported type \(type) (supported: F32 0, F16 1, Q4_0 2, Q8_0 8, BF16 30)"
+            let supported = TensorType.allCases.map { GGMLType.describe($0.rawValue) }.joined(separator: ", ")
+            return "tensor \(quoted(t)) has type \(GGMLType.describe(type)), which this runtime cannot run (supported: \(supported))"
         case .rowNotBlockAligned(let t, let n, let b):
             return "tensor \(quoted(t)) rows have \(n) elements, not a multiple of the block size \(b)"
         case .misalignedTensorData(let t, let off, let a):
