@@ -1,4 +1,5 @@
 import Synchronization
+import AutoGLM
 import CoreMetrics
 import Foundation
 import Prometheus
@@ -56,6 +57,9 @@ public final class ServerMetrics: Sendable {
         checkpointWrites = CoreMetrics.Counter(label: "autoglm_checkpoint_writes_total", factory: factory)
         checkpointsQuarantined = CoreMetrics.Counter(label: "autoglm_checkpoints_quarantined_total", factory: factory)
         sessionsRecovered = CoreMetrics.Recorder(label: "autoglm_sessions_recovered", aggregate: false, factory: factory)
+        // The usual Prometheus build-info gauge: always 1, the version in its label.
+        CoreMetrics.Recorder(label: "autoglm_build_info", dimensions: [("version", AutoGLMVersion.current)],
+                             aggregate: false, factory: factory).record(1)
         for gauge in [queueDepth, batchSize, prefixHitRatio] { gauge.record(0) }
         preemptions.increment(by: 0)
         checkpointWrites.increment(by: 0)
