@@ -50,3 +50,13 @@ int32_t aglm_pin_current_thread(int32_t cpu) {
     return -1;
 #endif
 }
+
+void aglm_strerror(int32_t error, char *buf, size_t size) {
+    if (size == 0) return;
+    // GNU strerror_r (_GNU_SOURCE above) returns either buf or a static string.
+    const char *text = strerror_r(error, buf, size);
+    if (text != buf) {
+        strncpy(buf, text, size - 1);
+        buf[size - 1] = '\0';
+    }
+}
