@@ -145,6 +145,10 @@ static inline int32_t aglm_cpu_count(void) {
     return n > 0 ? (int32_t)n : 1;
 }
 
+/// CPUs this process may run on (its sched_getaffinity mask: taskset, cpusets), or
+/// -1 when the mask cannot be read.
+int32_t aglm_affinity_cpu_count(void);
+
 /// 1 when this aarch64 CPU has the int8 matrix multiply instructions (FEAT_I8MM: SMMLA),
 /// as the kernel reports them in AT_HWCAP2; 0 on other CPUs and architectures.
 static inline int32_t aglm_cpu_has_i8mm(void) {
