@@ -19,15 +19,22 @@ import Testing
         #expect(AvailableCPUs.combine(online: 4, affinity: 0, quota: 0) == 1)
     }
 
+    /// A fake filesystem root holding `files` (path under the root → contents).
+    func fakeRoot(_ files: [String: String]) throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("cgroup-\(UUID().uuidString)")
+        for (path, text) in files {
+            let url = root.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        return root
+    }
+
     /// A container slice limited to 2 CPUs, the process in a child without its own limit.
     @Test func parentCgroupQuotaLimitsTheProcess() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("cgroup-\(UUID().uuidString)")
+        let root = try fakeRoot(["sys/fs/cgroup/car.slice/cpu.max": "200000 100000\n",
+                                 "sys/fs/cgroup/car.slice/autoglmd.service/cpu.max": "max 100000\n"])
         defer { try? FileManager.default.removeItem(at: root) }
-        let slice = root.appendingPathComponent("sys/fs/cgroup/car.slice")
-        let service = slice.appendingPathComponent("autoglmd.service")
-        try FileManager.default.createDirectory(at: service, withIntermediateDirectories: true)
-        try "200000 100000\n".write(to: slice.appendingPathComponent("cpu.max"), atomically: true, encoding: .utf8)
-        try "max 100000\n".write(to: service.appendingPathComponent("cpu.max"), atomically: true, encoding: .utf8)
         let cgroup = "0::/car.slice/autoglmd.service\n"
         #expect(AvailableCPUs.cgroupQuotaCPUs(procSelfCgroup: cgroup, root: root.path) == 2)
         #expect(AvailableCPUs.cgroupQuotaCPUs(procSelfCgroup: "0::/elsewhere\n", root: root.path) == nil)
@@ -36,12 +43,10 @@ import Testing
     }
 
     @Test func cgroupV1QuotaIsReadToo() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("cgroup1-\(UUID().uuidString)")
+        let v1 = "sys/fs/cgroup/cpu,cpuacct/docker/abc/"
+        let root = try fakeRoot([v1 + "cpu.cfs_quota_us": "300000\n", v1 + "cpu.cfs_period_us": "100000\n"])
         defer { try? FileManager.default.removeItem(at: root) }
-        let dir = root.appendingPathComponent("sys/fs/cgroup/cpu,cpuacct/docker/abc")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try "300000\n".write(to: dir.appendingPathComponent("cpu.cfs_quota_us"), atomically: true, encoding: .utf8)
-        try "100000\n".write(to: dir.appendingPathComponent("cpu.cfs_period_us"), atomically: true, encoding: .utf8)
+        let dir = root.appendingPathComponent(v1)
         let cgroup = "4:cpu,cpuacct:/docker/abc\n0::/\n"
         #expect(AvailableCPUs.cgroupQuotaCPUs(procSelfCgroup: cgroup, root: root.path) == 3)
         try "-1\n".write(to: dir.appendingPathComponent("cpu.cfs_quota_us"), atomically: true, encoding: .utf8)
