@@ -30,6 +30,7 @@ struct EvaluationSetup {
     static func state(for model: Model, context: Int, backend: String?, threads: Int, pinThreads: Bool = false,
                       prefillChunk: Int = 64) throws -> InferenceState {
         let chosen = try resolveBackend(backend)
+        warnIfBeyondTrainedContext(context, model.config)
         let limits = RuntimeLimits(maxContext: context, prefillChunk: min(prefillChunk, context), threads: threads,
                                    pinThreads: pinThreads)
         return try coreCall { () throws(CoreError) in try InferenceState(model: model, limits: limits, backend: chosen) }
