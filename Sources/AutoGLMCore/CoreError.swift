@@ -59,7 +59,8 @@ public enum IOError: Error, Equatable {
 public func errnoText(_ error: Int32) -> String {
     var buffer = [CChar](repeating: 0, count: errnoTextBytes)
     aglm_strerror(error, &buffer, buffer.count)
-    return String(cString: buffer) + " (errno \(error))"
+    let text = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    return String(decoding: text, as: UTF8.self) + " (errno \(error))"
 }
 
 /// glibc's longest message is under 64 bytes.
