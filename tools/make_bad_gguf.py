@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes handcrafted bad (and a few valid edge-case) GGUF files for the reader tests.
 
-Output: Tests/Fixtures/bad-gguf/*.gguf and Tests/Fixtures/bad-gguf/manifest.json, which
+Output: Tests/Fixtures/bad-gguf/*.gguf, Tests/Fixtures/bad-gguf/manifest.json, which
 maps each file name to what GGUFFile must do with it:
   - a GGUFError case name ("truncated", "countTooLarge", ...): parsing throws
     CoreError.gguf of that case;
@@ -25,8 +25,8 @@ OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests"
 U8, I8, U16, I16, U32, I32, F32V, BOOL, STR, ARR, U64, I64, F64 = range(13)
 # Tensor types (ggml_type) the reader supports.
 F32, F16, Q4_0, Q8_0, BF16 = 0, 1, 2, 8, 30
-Q4_K = 12  # a real ggml type the reader does not support
-BLOCK = {F32: (1, 4), F16: (1, 2), BF16: (1, 2), Q8_0: (32, 34), Q4_0: (32, 18)}
+Q4_1, Q5_0, Q4_K = 3, 6, 12  # real ggml types the reader does not support
+BLOCK = {F32: (1, 4), F16: (1, 2), BF16: (1, 2), Q8_0: (32, 34), Q4_0: (32, 18), Q4_1: (32, 20), Q5_0: (32, 22), Q4_K: (256, 144)}
 
 DEFAULT_ALIGNMENT = 32
 UINT64_MAX = (1 << 64) - 1
@@ -172,13 +172,13 @@ def fixtures():
     # Counts and lengths near Int.max / UInt64.max, or past what the file holds.
     f["tensor-count-uint64-max.gguf"] = (base(n_tensors=UINT64_MAX), "countTooLarge")
     f["tensor-count-int-max.gguf"] = (base(n_tensors=INT64_MAX), "countTooLarge")
-    f["tensor-count-exceeds-file.gguf"] = (base(n_tensors=1000), "countTooLarge")
+    f["tensor-count-exceeds-file.gguf"] = (base(n_tensors=1000), "countPastEndOfFile")
     f["kv-count-uint64-max.gguf"] = (base(n_kv=UINT64_MAX), "countTooLarge")
     f["kv-count-int-max.gguf"] = (base(n_kv=INT64_MAX), "countTooLarge")
     arr_head = gstr("test.big") + u32(ARR)
     f["array-count-uint64-max.gguf"] = (base(kvs=[arr_head + u32(U8) + u64(UINT64_MAX)]), "countTooLarge")
     f["array-count-int-max-nested.gguf"] = (base(kvs=[arr_head + u32(ARR) + u64(INT64_MAX)]), "countTooLarge")
-    f["array-count-exceeds-file.gguf"] = (base(kvs=[arr_head + u32(U32) + u64(100_000)]), "countTooLarge")
+    f["array-count-exceeds-file.gguf"] = (base(kvs=[arr_head + u32(U32) + u64(100_000)]), "countPastEndOfFile")
     f["string-length-uint64-max.gguf"] = (
         base(kvs=[gstr("test.s") + u32(STR) + u64(UINT64_MAX) + b"abc"]), "countTooLarge")
     f["key-length-int-max.gguf"] = (base(kvs=[u64(INT64_MAX) + b"key"]), "countTooLarge")
@@ -188,11 +188,19 @@ def fixtures():
         "truncated")
     f["tensor-name-too-long.gguf"] = (with_tensor([8], name="n" * 65), "countTooLarge")
 
+    # Keys under the 65535-byte cap but hostile to print: 47 KB, half NULs, with escape
+    # sequences; the error naming them must stay one short printable line.
+    f["long-key-nuls-unknown-type.gguf"] = (base(kvs=[gstr(LONG_KEY) + u32(13) + u32(0)] + BASE_KVS), "unknownValueType")
+    f["long-key-nuls-truncated-value.gguf"] = (header(0, 1) + gstr(LONG_KEY) + u32(U32) + b"\1\2", "truncated")
+
     # Types the reader does not know, or values a type cannot hold.
     f["unknown-value-type.gguf"] = (base(kvs=[gstr("test.x") + u32(13) + u32(0)] + BASE_KVS), "unknownValueType")
     f["unknown-array-element-type.gguf"] = (
         base(kvs=[arr_head + u32(0xFFFFFFFF) + u64(0)] + BASE_KVS), "unknownValueType")
-    f["unknown-tensor-type.gguf"] = (with_tensor([256], Q4_K), "unknownTensorType")
+    # Complete files (data and all), so `autoglm inspect` can still list them.
+    f["unknown-tensor-type.gguf"] = (base(infos=[tinfo("t", [256], Q4_K, 0)], data=pattern(160)), "unknownTensorType")
+    f["llama-model-q4_1-q5_0-ffn.gguf"] = (
+        llama_model(retype={"blk.0.ffn_gate.weight": Q4_1, "blk.0.ffn_up.weight": Q5_0}), "unknownTensorType")
     f["bool-value-2.gguf"] = (base(kvs=[gstr("test.flag") + u32(BOOL) + b"\x02"] + BASE_KVS), "wrongValueType")
     f["alignment-not-integer.gguf"] = (
         base(kvs=BASE_KVS + [kv("general.alignment", STR, "32")]), "wrongValueType")
@@ -237,11 +245,58 @@ def fixtures():
         base(kvs=BASE_KVS + [kv("test.pairs", ARR, (ARR, [(U8, [1, 2]), (STR, ["x"])]))]), "valid")
 
     f["missing-tensor.gguf"] = (missing_tensor_model(), "model.missingTensor")
+    # The model the metadata fixtures below break, intact: it loads.
+    f["valid-llama-model.gguf"] = (llama_model(), "model.loads")
+
+    # Float hyper-parameters that load but would make the forward pass compute garbage.
+    nan, inf = float("nan"), float("inf")
+    for label, key, vtype, v in [
+        ("freq-base-nan", "llama.rope.freq_base", F32V, nan),
+        ("freq-base-inf", "llama.rope.freq_base", F32V, inf),
+        ("freq-base-zero", "llama.rope.freq_base", F32V, 0.0),
+        ("freq-base-negative", "llama.rope.freq_base", F64, -10000.0),
+        ("rms-eps-nan", "llama.attention.layer_norm_rms_epsilon", F32V, nan),
+        ("rms-eps-minus-inf", "llama.attention.layer_norm_rms_epsilon", F32V, -inf),
+        ("rms-eps-zero", "llama.attention.layer_norm_rms_epsilon", F32V, 0.0),
+        ("rms-eps-negative", "llama.attention.layer_norm_rms_epsilon", F32V, -1e-5),
+        # Positive as a float64, 0 once the model reads it as the float32 it computes with.
+        ("rms-eps-float32-underflow", "llama.attention.layer_norm_rms_epsilon", F64, 1e-60),
+        ("rope-scaling-factor-zero", "llama.rope.scaling.factor", F32V, 0.0),
+    ]:
+        name = f"metadata-{label}.gguf"
+        overrides = {key: (vtype, v)}
+        if key.startswith("llama.rope.scaling."):
+            overrides["llama.rope.scaling.type"] = (STR, "linear")  # the factor is read only then
+        f[name] = (llama_model(overrides=overrides), "model.invalidFloatHyperparameter")
+        MESSAGES[name] = key
+    f["metadata-rope-freqs-zero.gguf"] = (
+        llama_model(extra_tensors=[("rope_freqs.weight", [8], F32, [1.0] * 3 + [0.0] + [1.0] * 4)]),
+        "model.invalidFloatHyperparameter")
+    MESSAGES["metadata-rope-freqs-zero.gguf"] = "rope_freqs.weight[3]"
+    MESSAGES["long-key-nuls-unknown-type.gguf"] = "bytes)"
+    MESSAGES["unknown-tensor-type.gguf"] = "Q4_K (12)"
+    MESSAGES["long-key-nuls-truncated-value.gguf"] = "bytes)"
     return f
+
+
+# Expected substrings of error messages (messages.json), filled by fixtures().
+MESSAGES = {}
+
+# 47,000 bytes: runs of NULs, an ANSI clear-screen and text, as a crafted file's key.
+LONG_KEY = (b"\0" * 24252 + b"\x1b[2J" + b"k" * 1000) * 2
+LONG_KEY = LONG_KEY[:47000]
 
 
 def missing_tensor_model():
     """A plausible one-layer llama (Q8_0 matrices, F32 norms) without blk.0.attn_q.weight."""
+    return llama_model(drop="blk.0.attn_q.weight")
+
+
+def llama_model(overrides=None, drop=None, extra_tensors=(), retype=None):
+    """A plausible one-layer llama (Q8_0 matrices, F32 norms). `overrides` maps metadata
+    keys to (type, value) (replacing or adding), `drop` leaves a tensor out, and
+    `extra_tensors` adds F32 (name, shape, type, values), `retype` maps tensor names to
+    another type (data: filler bytes of that type's size)."""
     vocab, embd, ff, heads = 32, 64, 128, 4
     tokens = ["<unk>", "<s>", "</s>"] + [f"<0x{i:02X}>" for i in range(vocab - 3)]
     kvs = [
@@ -264,10 +319,12 @@ def missing_tensor_model():
         kv("tokenizer.ggml.bos_token_id", U32, 1),
         kv("tokenizer.ggml.eos_token_id", U32, 2),
     ]
+    for key, (vtype, v) in (overrides or {}).items():
+        kvs = [k for k in kvs if not k.startswith(gstr(key))] + [kv(key, vtype, v)]
     shapes = [
         ("token_embd.weight", [embd, vocab], Q8_0),
         ("blk.0.attn_norm.weight", [embd], F32),
-        # blk.0.attn_q.weight deliberately absent.
+        ("blk.0.attn_q.weight", [embd, embd], Q8_0),
         ("blk.0.attn_k.weight", [embd, embd], Q8_0),
         ("blk.0.attn_v.weight", [embd, embd], Q8_0),
         ("blk.0.attn_output.weight", [embd, embd], Q8_0),
@@ -279,10 +336,15 @@ def missing_tensor_model():
         ("output.weight", [embd, vocab], Q8_0),
     ]
     infos, data = [], b""
+    shapes = [(n, sh, (retype or {}).get(n, t)) for n, sh, t in shapes if n != drop]
     for i, (name, shape, ttype) in enumerate(shapes):
         data += b"\0" * (pad_to(len(data), DEFAULT_ALIGNMENT) - len(data))
         infos.append(tinfo(name, shape, ttype, len(data)))
         data += tensor_data(shape, ttype, seed=i + 1)
+    for name, shape, ttype, values in extra_tensors:
+        data += b"\0" * (pad_to(len(data), DEFAULT_ALIGNMENT) - len(data))
+        infos.append(tinfo(name, shape, ttype, len(data)))
+        data += struct.pack(f"<{len(values)}f", *values)
     return assemble(kvs, infos, data)
 
 
@@ -290,6 +352,8 @@ def tensor_data(shape, ttype, seed):
     n = tensor_bytes(shape, ttype)
     if ttype == F32:  # norm weights: ones
         return struct.pack(f"<{n // 4}f", *([1.0] * (n // 4)))
+    if ttype != Q8_0:
+        return pattern(n, seed)
     # Q8_0 blocks: f16 scale 1/64, then 32 small pseudo-random int8 values.
     quants = pattern(n // 34 * 32, seed)
     out = bytearray()
@@ -311,6 +375,9 @@ def main():
         manifest[name] = expected
     with open(os.path.join(OUT_DIR, "manifest.json"), "w") as out:
         json.dump(manifest, out, indent=2, sort_keys=True)
+        out.write("\n")
+    with open(os.path.join(OUT_DIR, "messages.json"), "w") as out:
+        json.dump(MESSAGES, out, indent=2, sort_keys=True)
         out.write("\n")
     bad = sum(1 for e in manifest.values() if e != "valid" and not e.startswith("model."))
     print(f"wrote {len(manifest)} files ({bad} bad) to {os.path.relpath(OUT_DIR)}")

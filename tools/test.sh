@@ -23,6 +23,10 @@ tools/verify_systemd_unit.sh .build/release/autoglmd
 # generation with the bundled model; release build, so it takes well under a minute.
 swift build -c release --product autoglm
 tools/crash_sweep.py --autoglm .build/release/autoglm
+# What a newcomer hits first (issue 17): install + PATH symlink, --version, negative option
+# values, inspect of unsupported types, hostile error strings, --context warning, default
+# --threads, progress without a terminal, the daemon's version.
+tools/cli_acceptance.py --autoglm .build/release/autoglm --autoglmd .build/release/autoglmd
 # The same against the daemon: kill -9 autoglmd at 64 moments of a seeded streamed chat
 # completion in a session, restart, resume by token index; then damaged checkpoints.
 tools/daemon_crash_sweep.py --binary .build/release/autoglmd

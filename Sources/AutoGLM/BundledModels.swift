@@ -5,14 +5,27 @@ import Foundation
 /// installed, or the directory named by AUTOGLM_MODELS.
 public enum BundledModels {
     public static let defaultFileName = "default.gguf"
+    /// Where an install puts the models, relative to the prefix (tools/install.sh).
+    public static let installedModelsPath = "share/autoglm/models"
+    /// How many directories above the executable a source checkout's `Models/` may be
+    /// (.build/<triple>/<config>/autoglm is four levels below the checkout).
+    static let sourceTreeLevels = 6
 
+    /// AUTOGLM_MODELS, then the install layout and the source tree around the real
+    /// executable — not argv[0], which is a bare name when the binary runs from PATH
+    /// (symlinked or not) and would resolve against the working directory.
     public static func searchDirectories() -> [URL] {
+        searchDirectories(executable: ExecutableLocation.current(),
+                          environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// `executable` is the binary's real path (symlinks resolved).
+    public static func searchDirectories(executable: URL, environment: [String: String]) -> [URL] {
         var dirs: [URL] = []
-        if let env = ProcessInfo.processInfo.environment["AUTOGLM_MODELS"] { dirs.append(URL(fileURLWithPath: env)) }
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        if let env = environment["AUTOGLM_MODELS"], !env.isEmpty { dirs.append(URL(fileURLWithPath: env)) }
         var dir = executable.deletingLastPathComponent()
-        dirs.append(dir.deletingLastPathComponent().appendingPathComponent("share/autoglm/models"))
-        for _ in 0..<6 {
+        dirs.append(dir.deletingLastPathComponent().appendingPathComponent(installedModelsPath))
+        for _ in 0..<sourceTreeLevels {
             dirs.append(dir.appendingPathComponent("Models"))
             dir = dir.deletingLastPathComponent()
         }
@@ -21,7 +34,11 @@ public enum BundledModels {
 
     /// The first search directory that exists.
     public static func directory() -> URL? {
-        searchDirectories().first { url in
+        directory(in: searchDirectories())
+    }
+
+    public static func directory(in searchDirectories: [URL]) -> URL? {
+        searchDirectories.first { url in
             var isDirectory: ObjCBool = false
             return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
         }

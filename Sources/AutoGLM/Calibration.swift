@@ -88,12 +88,12 @@ public struct CalibrationReport: Codable, Equatable {
 
     public static func load(path: String) throws -> CalibrationReport {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CalibrationError.unsupportedFile("cannot read '\(path)'")
+            throw CalibrationError.unsupportedFile("cannot read \(quoted(path))")
         }
         do {
             return try JSONDecoder().decode(CalibrationReport.self, from: data)
         } catch {
-            throw CalibrationError.unsupportedFile("'\(path)' is not a calibration file: \(error)")
+            throw CalibrationError.unsupportedFile("\(quoted(path)) is not a calibration file: \(error)")
         }
     }
 
@@ -102,7 +102,7 @@ public struct CalibrationReport: Codable, Equatable {
     /// from another model) or a file is not this format.
     public func metadataEntries(tensorNames: Set<String>) throws -> [GGUFMetadataEntry] {
         guard format == Self.formatName, version == Self.currentVersion else {
-            throw CalibrationError.unsupportedFile("format '\(format)' version \(version); expected '\(Self.formatName)' version \(Self.currentVersion)")
+            throw CalibrationError.unsupportedFile("format \(quoted(format)) version \(version); expected \(quoted(Self.formatName)) version \(Self.currentVersion)")
         }
         var entries: [GGUFMetadataEntry] = []
         for site in sites {
@@ -112,7 +112,7 @@ public struct CalibrationReport: Codable, Equatable {
             }
             for tensor in site.tensors {
                 guard tensorNames.contains(tensor) else {
-                    throw CalibrationError.unsupportedFile("tensor '\(tensor)' (site \(site.site), layer \(site.layer)) is not in the model: statistics from another model?")
+                    throw CalibrationError.unsupportedFile("tensor \(quoted(tensor)) (site \(site.site), layer \(site.layer)) is not in the model: statistics from another model?")
                 }
                 let range = StaticActivationRange(scale: Float(s.activationScale), clip: Float(s.mseClip), min: s.min, max: s.max)
                 entries += GGUFFile.activationRangeEntries(tensor: tensor, range: range)

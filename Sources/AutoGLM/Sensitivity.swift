@@ -44,16 +44,16 @@ public struct SensitivityReport: Codable, Equatable {
 
     public static func load(path: String) throws -> SensitivityReport {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CalibrationError.unsupportedFile("cannot read '\(path)'")
+            throw CalibrationError.unsupportedFile("cannot read \(quoted(path))")
         }
         let report: SensitivityReport
         do {
             report = try JSONDecoder().decode(SensitivityReport.self, from: data)
         } catch {
-            throw CalibrationError.unsupportedFile("'\(path)' is not a sensitivity report: \(error)")
+            throw CalibrationError.unsupportedFile("\(quoted(path)) is not a sensitivity report: \(error)")
         }
         guard report.format == formatName else {
-            throw CalibrationError.unsupportedFile("'\(path)' has format '\(report.format)', expected '\(formatName)'")
+            throw CalibrationError.unsupportedFile("\(quoted(path)) has format \(quoted(report.format)), expected \(quoted(formatName))")
         }
         return report
     }

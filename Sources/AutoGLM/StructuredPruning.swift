@@ -70,7 +70,7 @@ public enum PruningError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unsupportedTensorType(let name, let type):
-            return "prune: tensor '\(name)' is \(type.name); prune an F32/F16/BF16/Q8_0/Q4_0 file (quantize to int8 after pruning)"
+            return "prune: tensor \(quoted(name)) is \(type.name); prune an F32/F16/BF16/Q8_0/Q4_0 file (quantize to int8 after pruning)"
         }
     }
 }

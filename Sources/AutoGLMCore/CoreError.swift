@@ -1,3 +1,5 @@
+import CAutoGLMSys
+
 /// The one error type of AutoGLMCore. Embedded Swift has no `any Error`, so every
 /// throwing function in Core says `throws(CoreError)`. Each subsystem owns its own
 /// case enum (in its own file); this umbrella only routes them.
@@ -39,15 +41,27 @@ public enum IOError: Error, Equatable {
 
     public var message: String {
         switch self {
-        case .openFailed(let path, let e): return "cannot open '\(path)' (errno \(e))"
-        case .mapFailed(let path, let e, let bytes): return "cannot map \(bytes) bytes of '\(path)' (errno \(e))"
-        case .statFailed(let path, let e): return "cannot stat '\(path)' (errno \(e))"
-        case .createFailed(let path, let e): return "cannot create '\(path)' (errno \(e))"
-        case .writeFailed(let path, let e): return "cannot write '\(path)' (errno \(e))"
-        case .syncFailed(let path, let e): return "cannot fsync '\(path)' (errno \(e))"
-        case .renameFailed(let from, let to, let e): return "cannot rename '\(from)' to '\(to)' (errno \(e))"
-        case .readFailed(let path, let e): return "cannot read '\(path)' (errno \(e))"
-        case .removeFailed(let path, let e): return "cannot remove '\(path)' (errno \(e))"
+        case .openFailed(let path, let e): return "cannot open \(quoted(path)): \(errnoText(e))"
+        case .mapFailed(let path, let e, let bytes): return "cannot map \(bytes) bytes of \(quoted(path)): \(errnoText(e))"
+        case .statFailed(let path, let e): return "cannot stat \(quoted(path)): \(errnoText(e))"
+        case .createFailed(let path, let e): return "cannot create \(quoted(path)): \(errnoText(e))"
+        case .writeFailed(let path, let e): return "cannot write \(quoted(path)): \(errnoText(e))"
+        case .syncFailed(let path, let e): return "cannot fsync \(quoted(path)): \(errnoText(e))"
+        case .renameFailed(let from, let to, let e): return "cannot rename \(quoted(from)) to \(quoted(to)): \(errnoText(e))"
+        case .readFailed(let path, let e): return "cannot read \(quoted(path)): \(errnoText(e))"
+        case .removeFailed(let path, let e): return "cannot remove \(quoted(path)): \(errnoText(e))"
         }
     }
 }
+
+/// "No such file or directory (errno 2)": the C library's words for a person, the
+/// number for a search.
+public func errnoText(_ error: Int32) -> String {
+    var buffer = [CChar](repeating: 0, count: errnoTextBytes)
+    aglm_strerror(error, &buffer, buffer.count)
+    let text = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    return String(decoding: text, as: UTF8.self) + " (errno \(error))"
+}
+
+/// glibc's longest message is under 64 bytes.
+let errnoTextBytes = 128

@@ -122,7 +122,8 @@ public final class APIService: Sendable {
 
     private func modelObject() -> [String: Any] {
         ["id": model.id, "object": "model", "created": model.created, "owned_by": "autoglm",
-         "context_length": model.contextLength, "chat_template": model.template.rawValue]
+         "context_length": model.contextLength, "chat_template": model.template.rawValue,
+         "version": AutoGLMVersion.current]
     }
 
     private func sessionObject(_ s: Session) -> [String: Any] {

@@ -131,7 +131,7 @@ public struct DaemonModel {
         }
         let context = config.context ?? min(model.config.trainedContextLength, defaultContextCap)
         let kvType = try coreCall { () throws(CoreError) in try KVCacheType(name: config.kvType) }
-        let threads = config.threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : config.threads
+        let threads = config.threads == 0 ? AvailableCPUs.count() : config.threads
         let sequences = config.engine == .single ? config.sessions + 1 : config.batch
         let limits = RuntimeLimits(maxContext: context, maxBatch: sequences,
                                    prefillChunk: min(config.prefillChunk, context), threads: threads, kvType: kvType,

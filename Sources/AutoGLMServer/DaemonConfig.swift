@@ -13,7 +13,7 @@ public struct DaemonConfig: Equatable, Sendable {
     public var chatTemplate: String?
     /// Kernel backend name; nil: the fastest exact one on this machine.
     public var backend: String?
-    /// Kernel threads; 0: all online CPUs.
+    /// Kernel threads; 0: the CPUs the daemon may use (affinity mask and cgroup quota).
     public var threads = 1
     /// Pin kernel worker thread i to CPU i (ThreadPool's pinToCores).
     public var pinThreads = false

@@ -1,4 +1,5 @@
 import Synchronization
+import AutoGLM
 import CoreMetrics
 import Foundation
 import Prometheus
@@ -62,6 +63,9 @@ public final class ServerMetrics: Sendable {
         sessionsRecovered = CoreMetrics.Recorder(label: "autoglm_sessions_recovered", aggregate: false, factory: factory)
         checkpointFailures = CoreMetrics.Counter(label: "autoglm_checkpoint_failures_total", factory: factory)
         sessionsNotDurable = CoreMetrics.Recorder(label: "autoglm_sessions_not_durable", aggregate: false, factory: factory)
+        // The usual Prometheus build-info gauge: always 1, the version in its label.
+        CoreMetrics.Recorder(label: "autoglm_build_info", dimensions: [("version", AutoGLMVersion.current)],
+                             aggregate: false, factory: factory).record(1)
         for gauge in [queueDepth, batchSize, prefixHitRatio] { gauge.record(0) }
         preemptions.increment(by: 0)
         checkpointWrites.increment(by: 0)

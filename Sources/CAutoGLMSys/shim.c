@@ -50,3 +50,33 @@ int32_t aglm_pin_current_thread(int32_t cpu) {
     return -1;
 #endif
 }
+
+void aglm_strerror(int32_t error, char *buf, size_t size) {
+    if (size == 0) return;
+    // GNU strerror_r (_GNU_SOURCE above) returns either buf or a static string.
+    const char *text = strerror_r(error, buf, size);
+    if (text != buf) {
+        strncpy(buf, text, size - 1);
+        buf[size - 1] = '\0';
+    }
+}
+
+int32_t aglm_affinity_cpu_count(void) {
+#ifdef __linux__
+    // A dynamically sized set, so machines with more than CPU_SETSIZE (1024) CPUs work too.
+    for (int cpus = 1024; cpus <= 1 << 16; cpus *= 2) {
+        cpu_set_t *set = CPU_ALLOC(cpus);
+        if (set == NULL) return -1;
+        size_t bytes = CPU_ALLOC_SIZE(cpus);
+        CPU_ZERO_S(bytes, set);
+        if (sched_getaffinity(0, bytes, set) == 0) {
+            int n = CPU_COUNT_S(bytes, set);
+            CPU_FREE(set);
+            return n;
+        }
+        CPU_FREE(set);
+        if (errno != EINVAL) return -1;
+    }
+#endif
+    return -1;
+}

@@ -50,9 +50,10 @@ struct Calibrate: ParsableCommand {
                                         pinThreads: threading.pinThreads,
                                         prefillChunk: 1)
         let calibrator = ActivationCalibrator(layerCount: setup.model.config.layerCount, binCount: bins)
-        let progress = StepProgress(label: "calibrate")
+        let progress = ProgressLine(label: "calibrate")
         let n = min(windows, setup.windows.count)
-        calibrator.run(state: setup.state, windows: setup.windows, maxWindows: n) { progress.show($0, $1) }
+        calibrator.run(state: setup.state, windows: setup.windows, maxWindows: n) { progress.show($0, of: $1) }
+        progress.finish()
         let report = CalibrationReport(model: path, text: text, context: context, windows: n, tokens: n * context,
                                        percentile: percentile, histogramBins: bins,
                                        sites: calibrator.report(model: setup.model, percentile: percentile))

@@ -30,20 +30,9 @@ struct EvaluationSetup {
     static func state(for model: Model, context: Int, backend: String?, threads: Int, pinThreads: Bool = false,
                       prefillChunk: Int = 64) throws -> InferenceState {
         let chosen = try resolveBackend(backend)
+        warnIfBeyondTrainedContext(context, model.config)
         let limits = RuntimeLimits(maxContext: context, prefillChunk: min(prefillChunk, context), threads: threads,
                                    pinThreads: pinThreads)
         return try coreCall { () throws(CoreError) in try InferenceState(model: model, limits: limits, backend: chosen) }
     }
-}
-
-/// "label 3/16  12s" on stderr per step: one line each, so logs stay readable.
-final class StepProgress {
-    let label: String
-    let started = Date()
-    init(label: String) { self.label = label }
-
-    func show(_ done: Int, _ total: Int, _ detail: String = "") {
-        printError("\(label) \(done)/\(total)  \(Int(Date().timeIntervalSince(started)))s" + (detail.isEmpty ? "" : "  " + detail))
-    }
-
 }

@@ -10,9 +10,58 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Print JSON (metadata object with arrays summarised, tensor list, totals) instead of text.")
     var json = false
 
+    /// Lists a file in any ggml tensor type, then says whether this runtime can run it and
+    /// why not: inspecting a file is how one finds out. Exits 0 either way; only a file that
+    /// does not parse is an error.
     func run() throws {
-        let gguf = try coreCall { () throws(CoreError) in try GGUFFile(path: model) }
-        print(json ? InspectJSON.render(gguf, path: model) : InspectText.render(gguf))
+        let gguf = try coreCall { () throws(CoreError) in try GGUFFile(path: model, acceptingUnsupportedTensorTypes: true) }
+        let verdict = Runnability(gguf)
+        print(json ? InspectJSON.render(gguf, path: model, verdict: verdict) : InspectText.render(gguf, verdict: verdict))
+    }
+}
+
+/// Whether the runtime can load the file as a model, and if not, why.
+struct Runnability {
+    /// nil when the model loads.
+    let reason: String?
+
+    init(_ gguf: GGUFFile) {
+        if !gguf.unsupportedTensors.isEmpty {
+            var counts: [String: Int] = [:]
+            for t in gguf.unsupportedTensors { counts[t.typeDescription, default: 0] += 1 }
+            let types = counts.sorted { $0.key < $1.key }.map { "\($0.value) in \($0.key)" }.joined(separator: ", ")
+            reason = "\(gguf.unsupportedTensors.count) tensors are in types this runtime does not run (\(types); "
+                + "it runs " + TensorType.allCases.map(\.name).joined(separator: ", ") + ")"
+            return
+        }
+        do {
+            _ = try Model(gguf: gguf)
+            reason = nil
+        } catch {
+            reason = error.message
+        }
+    }
+}
+
+/// One row of the tensor table: a tensor the runtime runs or one it does not, in file order.
+struct TensorRow {
+    let name: String
+    let shape: [Int]
+    let typeName: String
+    let offset: UInt64
+    let byteCount: Int?
+    let supported: Bool
+
+    static func all(_ gguf: GGUFFile) -> [TensorRow] {
+        var rows = gguf.tensors.map {
+            TensorRow(name: $0.name, shape: $0.shape, typeName: $0.type.name, offset: UInt64($0.offset),
+                      byteCount: $0.byteCount, supported: true)
+        }
+        for t in gguf.unsupportedTensors {
+            rows.insert(TensorRow(name: t.name, shape: t.shape, typeName: t.typeDescription, offset: t.offset,
+                                  byteCount: t.byteCount, supported: false), at: t.position)
+        }
+        return rows
     }
 }
 
@@ -56,19 +105,25 @@ enum InspectText {
     /// Names wider than this are not padded to, so one long name does not push every row.
     static let maxNameColumn = 48
 
-    static func render(_ gguf: GGUFFile) -> String {
-        var lines = ["GGUF v\(gguf.version), \(gguf.metadataKeys.count) metadata keys, \(gguf.tensors.count) tensors, "
+    static func render(_ gguf: GGUFFile, verdict: Runnability) -> String {
+        let count = gguf.tensors.count + gguf.unsupportedTensors.count
+        var lines = ["GGUF v\(gguf.version), \(gguf.metadataKeys.count) metadata keys, \(count) tensors, "
             + "alignment \(gguf.alignment), data at \(gguf.dataOffset)"]
         for key in gguf.metadataKeys {
-            lines.append("  \(key) = \(gguf.metadata[key]!.summary)")
+            lines.append("  \(shown(key)) = \(gguf.metadata[key]!.summary)")
         }
         lines.append("tensors:")
-        let width = min(maxNameColumn, gguf.tensors.map(\.name.count).max() ?? 0)
-        let shapes = gguf.tensors.map { "[" + $0.shape.map(String.init).joined(separator: " × ") + "]" }
+        let rows = TensorRow.all(gguf)
+        let names = rows.map { shown($0.name) }
+        let width = min(maxNameColumn, names.map(\.count).max() ?? 0)
+        let shapes = rows.map { "[" + $0.shape.map(String.init).joined(separator: " × ") + "]" }
         let shapeWidth = shapes.map(\.count).max() ?? 0
-        for (t, shape) in zip(gguf.tensors, shapes) {
-            lines.append("  \(t.name.padding(to: width))  \(t.type.name.padding(to: 4))  "
-                + "\(shape.padding(to: shapeWidth))  \(t.byteCount) bytes @ \(t.offset)")
+        let typeWidth = max(4, rows.map(\.typeName.count).max() ?? 0)
+        for (i, row) in rows.enumerated() {
+            let size = row.byteCount.map { "\($0) bytes" } ?? "? bytes"
+            lines.append("  \(names[i].padding(to: width))  \(row.typeName.padding(to: typeWidth))  "
+                + "\(shapes[i].padding(to: shapeWidth))  \(size) @ \(row.offset)"
+                + (row.supported ? "" : "  UNSUPPORTED TYPE"))
         }
         let totals = TensorTotals(gguf.tensors)
         lines.append("total: \(totals.tensors) tensors, \(byteSize(totals.bytes))")
@@ -76,7 +131,15 @@ enum InspectText {
             lines.append("  \(entry.type.name.padding(to: 4))  \(entry.tensors) tensors, \(byteSize(entry.bytes))")
         }
         if let int8 = int8Summary(gguf) { lines.append(int8) }
+        lines.append(verdict.reason.map { "cannot run: " + $0 } ?? "runs: yes")
         return lines.joined(separator: "\n")
+    }
+
+    /// A key or tensor name as the terminal may show it: the file chose it, so control
+    /// characters are escaped and a huge one is cut.
+    static func shown(_ name: String) -> String {
+        let q = UntrustedText.quoted(name)
+        return q == "'" + name + "'" ? name : q
     }
 
     static func int8Summary(_ gguf: GGUFFile) -> String? {

@@ -6,7 +6,7 @@ enum InspectJSON {
     /// Array elements shown per metadata array; a vocabulary would otherwise be megabytes.
     static let arrayHead = 8
 
-    static func render(_ gguf: GGUFFile, path: String) -> String {
+    static func render(_ gguf: GGUFFile, path: String, verdict: Runnability) -> String {
         var out = "{\n"
         out += "  \"file\": \(quote(path)),\n"
         out += "  \"version\": \(gguf.version),\n"
@@ -16,12 +16,14 @@ enum InspectJSON {
         out += gguf.metadataKeys.map { "\n    \(quote($0)): \(value(gguf.metadata[$0]!))" }.joined(separator: ",")
         out += gguf.metadataKeys.isEmpty ? "},\n" : "\n  },\n"
         out += "  \"tensors\": ["
-        out += gguf.tensors.map { t in
-            "\n    {\"name\": \(quote(t.name)), \"type\": \(quote(t.type.name)), "
+        let rows = TensorRow.all(gguf)
+        out += rows.map { t in
+            "\n    {\"name\": \(quote(t.name)), \"type\": \(quote(t.typeName)), "
                 + "\"shape\": [\(t.shape.map(String.init).joined(separator: ", "))], "
-                + "\"offset\": \(t.offset), \"bytes\": \(t.byteCount)}"
+                + "\"offset\": \(t.offset), \"bytes\": \(t.byteCount.map(String.init) ?? "null")"
+                + (t.supported ? "}" : ", \"supported\": false}")
         }.joined(separator: ",")
-        out += gguf.tensors.isEmpty ? "],\n" : "\n  ],\n"
+        out += rows.isEmpty ? "],\n" : "\n  ],\n"
         let totals = TensorTotals(gguf.tensors)
         let byType = totals.byType.map { "\(quote($0.type.name)): {\"tensors\": \($0.tensors), \"bytes\": \($0.bytes)}" }
         out += "  \"totals\": {\"tensors\": \(totals.tensors), \"bytes\": \(totals.bytes), "
@@ -29,6 +31,8 @@ enum InspectJSON {
         if let c = Int8Census(gguf) {
             out += ",\n  \"int8\": {\"matrices\": \(c.matrices), \"asymmetric\": \(c.asymmetric)}"
         }
+        out += ",\n  \"runnable\": \(verdict.reason == nil)"
+        if let reason = verdict.reason { out += ",\n  \"cannotRunBecause\": \(quote(reason))" }
         out += "\n"
         out += "}"
         return out

@@ -21,10 +21,11 @@ struct Models: ParsableCommand {
         var rows: [[String: Any]] = []
         for file in files {
             let path = directory.appendingPathComponent(file).path
-            let gguf = try coreCall { () throws(CoreError) in try GGUFFile(path: path) }
+            // Listed even in types this runtime cannot run (marked by dominantTensorType).
+            let gguf = try coreCall { () throws(CoreError) in try GGUFFile(path: path, acceptingUnsupportedTensorTypes: true) }
             rows.append([
                 "path": path,
-                "name": gguf.string("general.name") ?? String(file.dropLast(5)),
+                "name": InspectText.shown(gguf.string("general.name") ?? String(file.dropLast(5))),
                 "type": dominantTensorType(gguf),
                 "bytes": gguf.file.count,
                 "default": path == defaultPath,
@@ -44,8 +45,9 @@ struct Models: ParsableCommand {
 
     /// The tensor type holding most of the file's bytes ("Q8_0" for a Q8_0 file with F32 norms).
     func dominantTensorType(_ gguf: GGUFFile) -> String {
-        var bytes: [TensorType: Int] = [:]
-        for t in gguf.tensors { bytes[t.type, default: 0] += t.byteCount }
-        return bytes.max { $0.value < $1.value }?.key.name ?? "none"
+        var bytes: [String: Int] = [:]
+        for t in gguf.tensors { bytes[t.type.name, default: 0] += t.byteCount }
+        for t in gguf.unsupportedTensors { bytes[t.typeDescription + " (cannot run)", default: 0] += t.byteCount ?? 0 }
+        return bytes.max { ($0.value, $0.key) < ($1.value, $1.key) }?.key ?? "none"
     }
 }

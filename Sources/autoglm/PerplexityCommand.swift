@@ -42,6 +42,7 @@ struct PerplexityCommand: ParsableCommand {
         }
         let loaded = try coreCall { () throws(CoreError) in try Model(path: path) }
         let tokenizer = try coreCall { () throws(CoreError) in try Tokenizer(gguf: loaded.gguf) }
+        warnIfBeyondTrainedContext(context, loaded.config)
         let limits = RuntimeLimits(maxContext: context, prefillChunk: min(64, context), threads: threading.threads,
                                    pinThreads: threading.pinThreads)
         let state = try coreCall { () throws(CoreError) in try InferenceState(model: loaded, limits: limits, backend: chosen) }

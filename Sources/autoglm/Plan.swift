@@ -1,4 +1,5 @@
 import ArgumentParser
+import AutoGLM
 import AutoGLMCore
 
 /// Runtime sizing flags shared by plan, generate and bench.
@@ -28,6 +29,7 @@ struct RuntimeOptions: ParsableArguments {
 
     func limits(for config: ModelConfig) throws -> RuntimeLimits {
         let context = self.context ?? min(config.trainedContextLength, RuntimeOptions.defaultContextCap)
+        warnIfBeyondTrainedContext(context, config)
         let kv = try coreCall { () throws(CoreError) in try KVCacheType(name: kvType) }
         var limits = RuntimeLimits(maxContext: context, maxBatch: batch, prefillChunk: min(chunk, context), threads: threading.threads, kvType: kv,
                                    maxSequences: sequences ?? 0, pinThreads: threading.pinThreads)
@@ -76,4 +78,11 @@ struct Plan: ParsableCommand {
 /// One line naming the model's shape, for plan and verbose generation.
 func describe(_ c: ModelConfig) -> String {
     "model: \(c.architecture), \(c.layerCount) layers, d_model \(c.embeddingLength), heads \(c.headCount)/\(c.kvHeadCount) × \(c.headDim), ffn \(c.feedForwardLength), vocab \(c.vocabularySize), rope dims \(c.ropeDimensions)"
+}
+
+/// Prints TrainedContextWarning's line when `context` is longer than the model was trained for.
+func warnIfBeyondTrainedContext(_ context: Int, _ config: ModelConfig) {
+    if let warning = TrainedContextWarning.message(context: context, trainedContext: config.trainedContextLength) {
+        printError(warning)
+    }
 }

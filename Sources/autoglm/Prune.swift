@@ -64,8 +64,9 @@ struct Prune: ParsableCommand {
                                         pinThreads: threading.pinThreads)
         let c = setup.model.config
         let importance = PruningImportance(config: c)
-        let progress = StepProgress(label: "importance")
-        importance.run(state: setup.state, windows: setup.windows, maxWindows: windows) { progress.show($0, $1) }
+        let progress = ProgressLine(label: "importance")
+        importance.run(state: setup.state, windows: setup.windows, maxWindows: windows) { progress.show($0, of: $1) }
+        progress.finish()
         let plan = PruningPlan(importance: importance, model: setup.model, ffnKeep: ffnKeep, headsKeep: headsKeep, ffnMultiple: ffnMultiple)
         printError("plan: ffn \(c.feedForwardLength) → \(plan.ffnLength) per layer, heads \(c.headCount) → \(plan.headCount) "
             + "(\(c.kvHeadCount) KV heads kept)")
@@ -94,11 +95,12 @@ struct Prune: ParsableCommand {
         let state = try EvaluationSetup.state(for: model, context: context, backend: kernel.backend, threads: threading.threads,
                                              pinThreads: threading.pinThreads)
         let tokens = setup.windows.prefix(windows: evalWindows)
-        let progress = StepProgress(label: label)
+        let progress = ProgressLine(label: label)
+        defer { progress.finish() }
         return try coreCall { () throws(CoreError) in
             try Perplexity.evaluate(state: state, tokens: tokens, context: context, bos: setup.windows.bos,
                                     tokenByteCount: { setup.tokenizer.tokenBytes($0).count },
-                                    onWindow: { progress.show($0, $1) })
+                                    onWindow: { progress.show($0, of: $1) })
         }
     }
 }

@@ -56,11 +56,11 @@ struct Quantize: ParsableCommand {
                 + "\(converter.shards.count) safetensors file(s), \(converter.tokenizer.tokens.count) tokens")
             let direct = target == .f32 && keep.isEmpty
             let path = direct ? out : out + ".hf-f32"
-            let bar = ProgressBar()
+            let bar = ProgressLine(label: "convert")
             let bytes = try converter.writeGGUF(to: path) { i, n, name, size in
-                bar.show(done: i + 1, of: n, label: "convert \(name) F32 \(size) bytes")
+                bar.show(i + 1, of: n, "\(name) F32 \(size) bytes")
             }
-            bar.end()
+            bar.finish()
             if direct {
                 printError("wrote \(out): \(InspectText.byteSize(bytes))")
                 return
@@ -75,12 +75,12 @@ struct Quantize: ParsableCommand {
         if let size = mixed.autoMixed {
             return try runAutoMixed(size: size, inputPath: inputPath, input: input, target: target, ranges: ranges)
         }
-        let bar = ProgressBar()
+        let bar = ProgressLine(label: "quantize")
         let summary = try coreCall { () throws(CoreError) in
             try GGUFQuantizer.quantize(input: input, outputPath: out, type: target, keep: keep, asymmetric: asymmetric,
                                        addingMetadata: ranges) { bar.show($0) }
         }
-        bar.end()
+        bar.finish()
         printError("wrote \(out): \(InspectText.byteSize(summary.inputBytes)) → \(InspectText.byteSize(summary.outputBytes))")
         let counts = summary.tensorsByType.map { "\($0.tensors) \($0.type.name)" }.joined(separator: ", ")
         printError("tensors: \(counts)" + (summary.kept > 0 ? "; \(summary.kept) copied unchanged" : ""))
@@ -88,29 +88,10 @@ struct Quantize: ParsableCommand {
     }
 }
 
-/// One stderr line redrawn per tensor (carriage return) when stderr is a terminal;
-/// one line per tensor otherwise, so logs stay readable.
-final class ProgressBar {
-    static let width = 30
-    let isTerminal = isatty(STDERR_FILENO) != 0
-
+extension ProgressLine {
+    /// One tensor of a quantization: name, type change and bytes.
     func show(_ p: QuantizeProgress) {
         let change = p.inputType == p.outputType ? p.outputType.name : "\(p.inputType.name)→\(p.outputType.name)"
-        show(done: p.index + 1, of: p.count, label: "\(p.name) \(change) \(p.inputBytes)→\(p.outputBytes) bytes")
-    }
-
-    func show(done: Int, of count: Int, label: String) {
-        let filled = Self.width * done / max(1, count)
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: Self.width - filled)
-        let line = "[\(bar)] \(done)/\(count) \(label)"
-        if isTerminal {
-            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
-        } else {
-            printError(line)
-        }
-    }
-
-    func end() {
-        if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        show(p.index + 1, of: p.count, "\(p.name) \(change) \(p.inputBytes)→\(p.outputBytes) bytes")
     }
 }

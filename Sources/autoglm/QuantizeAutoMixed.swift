@@ -85,12 +85,12 @@ extension Quantize {
             }
             let staged = try coreCall { () throws(CoreError) in try GGUFFile(path: stage) }
             let quantizedNames = staged.tensors.map(\.name).filter { name in !kept.contains { $0.contains(tensorName: name) } }
-            let bar = ProgressBar()
+            let bar = ProgressLine(label: "quantize")
             let summary = try coreCall { () throws(CoreError) in
                 try GGUFQuantizer.quantize(input: staged, outputPath: out, type: .f16, keep: quantizedNames,
                                            addingMetadata: [fileType] + ranges) { bar.show($0) }
             }
-            bar.end()
+            bar.finish()
             if summary.outputBytes <= budget || kept.isEmpty {
                 printError("wrote \(out): \(InspectText.byteSize(summary.outputBytes)), budget \(budget), "
                     + "all-\(type) \(choice.quantizedBytes)")

@@ -68,13 +68,14 @@ struct Sensitivity: ParsableCommand {
         let analysis = SensitivityAnalysis(modelPath: path, input: setup.model, target: target, windows: setup.windows,
                                            maxWindows: windows, limits: setup.state.limits, backend: setup.state.kernels.backend,
                                            scratchDirectory: scratchDirectory)
-        let progress = StepProgress(label: "sensitivity")
+        let progress = ProgressLine(label: "sensitivity")
+        defer { progress.finish() }
         return try libraryCall {
             try analysis.run(groups: groups, targetName: type.lowercased()) { step in
                 switch step {
-                case .reference: progress.show(0, groups.count, "input model scored")
+                case .reference: progress.show(0, of: groups.count, "input model scored")
                 case .group(let done, let total, let group, let r):
-                    progress.show(done, total, "\(group.name): KL \(String(format: "%.3g", r.klDivergence)), "
+                    progress.show(done, of: total, "\(group.name): KL \(String(format: "%.3g", r.klDivergence)), "
                         + "ppl \(String(format: "%+.4f", r.perplexityChange))")
                 }
             }

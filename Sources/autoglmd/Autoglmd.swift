@@ -1,4 +1,5 @@
 import ArgumentParser
+import AutoGLM
 import AutoGLMServer
 import Foundation
 import Logging
@@ -11,7 +12,13 @@ import ServiceLifecycle
 struct Autoglmd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "autoglmd",
-        abstract: "The Open-AutoGLM daemon: an OpenAI-compatible API on a Unix socket.")
+        abstract: "The Open-AutoGLM daemon: an OpenAI-compatible API on a Unix socket.",
+        version: AutoGLMVersion.current)
+
+    /// `--threads -1` reaches the option's range check, not "Missing value" (NegativeNumberArguments).
+    static func main() async {
+        await main(NegativeNumberArguments.attached(Array(CommandLine.arguments.dropFirst())))
+    }
 
     @Option(help: "TOML config file (a Platforms/*.toml profile is one).")
     var config: String?

@@ -114,13 +114,13 @@ extension Array where Element == UInt8 {
 }
 
 /// Parses bytes as a GGUF file held in memory.
-func parseGGUF(_ bytes: [UInt8]) throws(CoreError) -> GGUFFile {
+func parseGGUF(_ bytes: [UInt8], acceptingUnsupportedTensorTypes: Bool = false) throws(CoreError) -> GGUFFile {
     let file = bytes.withUnsafeBytes { MappedFile(copying: $0) }
-    return try GGUFFile(file: file)
+    return try GGUFFile(file: file, acceptingUnsupportedTensorTypes: acceptingUnsupportedTensorTypes)
 }
 
 /// The case name of a GGUF error, e.g. "truncated", as the fixture manifest spells it.
-func caseName(_ error: GGUFError) -> String {
+func caseName<E: Error>(_ error: E) -> String {
     let text = String(describing: error)
     return String(text.prefix { $0 != "(" })
 }

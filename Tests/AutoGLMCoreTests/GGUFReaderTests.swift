@@ -16,6 +16,33 @@ struct GGUFFixture: Sendable, CustomTestStringConvertible {
     var path: String { GGUFFixture.directory.appendingPathComponent(name).path }
     var testDescription: String { "\(name) → \(expected)" }
 
+    /// Text the error message must contain (messages.json), e.g. the key it names.
+    var expectedInMessage: String? { GGUFFixture.messages[name] }
+
+    static let messages: [String: String] = {
+        let url = directory.appendingPathComponent("messages.json")
+        guard let data = try? Data(contentsOf: url),
+              let messages = try? JSONDecoder().decode([String: String].self, from: data) else { return [:] }
+        return messages
+    }()
+
+    /// An error naming something from the file must stay one short printable line, whatever
+    /// the file holds (a 47 KB key of NULs must not reach the terminal).
+    func checkMessage(_ message: String) {
+        #expect(!message.isEmpty)
+        #expect(message.utf8.count <= GGUFFixture.maxMessageBytes,
+                "\(name): \(message.utf8.count)-byte message")
+        // Our own sentences may use "…" or "≥"; nothing invisible or terminal-controlling.
+        #expect(message.unicodeScalars.allSatisfy { $0.value >= 0x20 && !(0x7F...0x9F).contains($0.value) },
+                "\(name): control characters in \(message.debugDescription.prefix(300))")
+        if let expected = expectedInMessage {
+            #expect(message.contains(expected), "\(name): \(message) does not contain \(expected)")
+        }
+    }
+
+    /// Two quoted names of UntrustedText.maxShownCharacters plus the sentence around them.
+    static let maxMessageBytes = 400
+
     static func all() -> [GGUFFixture] {
         let url = directory.appendingPathComponent("manifest.json")
         guard let data = try? Data(contentsOf: url),
@@ -46,11 +73,30 @@ struct GGUFFixture: Sendable, CustomTestStringConvertible {
             #expect(gguf.dataOffset <= gguf.file.count)
         case .failure(.gguf(let error)):
             #expect(caseName(error) == fixture.expected, "\(fixture.name): \(error.message)")
-            // The message names something concrete (never empty).
-            #expect(!error.message.isEmpty)
+            fixture.checkMessage(CoreError.gguf(error).message)
         case .failure(let other):
             Issue.record("\(fixture.name): not a GGUF error: \(other.message)")
         }
+    }
+
+    @Test(arguments: GGUFFixture.all().filter { $0.expected.hasPrefix("model.") })
+    func modelFixtureLoadsAsExpected(_ fixture: GGUFFixture) throws {
+        let expected = String(fixture.expected.dropFirst("model.".count))
+        do {
+            _ = try Model(path: fixture.path)
+            #expect(expected == "loads", "\(fixture.name) loaded, expected \(fixture.expected)")
+        } catch .model(let error) {
+            #expect(caseName(error) == expected, "\(fixture.name): \(error.message)")
+            fixture.checkMessage(CoreError.model(error).message)
+        } catch {
+            Issue.record("\(fixture.name): not a model error: \(error.message)")
+        }
+    }
+
+    @Test func messagesNameOnlyFixturesThatExist() {
+        let names = Set(GGUFFixture.all().map(\.name))
+        #expect(!GGUFFixture.messages.isEmpty)
+        #expect(Set(GGUFFixture.messages.keys).isSubset(of: names))
     }
 
     @Test func missingTensorFileIsValidGGUFWithoutAttnQ() throws {

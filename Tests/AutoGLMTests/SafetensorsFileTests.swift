@@ -173,3 +173,17 @@ import Testing
         #expect(gguf.string("tokenizer.chat_template") == "{% for m in messages %}{{ m['content'] }}{% endfor %}")
     }
 }
+
+@Suite struct HFErrorQuotingTests {
+    /// Names from a safetensors header or config.json reach the terminal quoted and bounded.
+    @Test func fileStringsInErrorsAreQuotedAndCut() {
+        let hostile = String(repeating: "\u{1B}[2J\0", count: 2000)
+        for error in [HFError.missingTensor(name: hostile), HFError.unsupportedArchitecture(hostile),
+                      HFError.safetensorsEntry(path: "/m/model.safetensors", tensor: hostile, reason: "bad offsets")] {
+            let m = error.description
+            #expect(!m.contains("\u{1B}") && !m.contains("\0"), "\(m)")
+            #expect(m.utf8.count < 300)
+            #expect(m.contains("… (10000 bytes)"))
+        }
+    }
+}

@@ -66,7 +66,7 @@ public struct HFConverter {
             }
             let files = Set(map.values).sorted()
             for f in files where f.contains("/") || f.hasPrefix(".") {
-                throw HFError.invalidJSON(path: indexURL.path, reason: "weight_map names '\(f)', not a file in the folder")
+                throw HFError.invalidJSON(path: indexURL.path, reason: "weight_map names \(quoted(f)), not a file in the folder")
             }
             return (files.map { folder.appendingPathComponent($0) }, map)
         }

@@ -23,25 +23,25 @@ public enum HFError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .missingFile(let p): return "missing file '\(p)'"
-        case .unreadableFile(let p, let r): return "cannot read '\(p)': \(r)"
-        case .invalidJSON(let p, let r): return "'\(p)' is not valid JSON for this use: \(r)"
+        case .missingFile(let p): return "missing file \(quoted(p))"
+        case .unreadableFile(let p, let r): return "cannot read \(quoted(p)): \(r)"
+        case .invalidJSON(let p, let r): return "\(quoted(p)) is not valid JSON for this use: \(r)"
         case .safetensorsTooSmall(let p, let n):
-            return "safetensors '\(p)': \(n) bytes, less than the \(SafetensorsFile.lengthFieldBytes)-byte header length"
+            return "safetensors \(quoted(p)): \(n) bytes, less than the \(SafetensorsFile.lengthFieldBytes)-byte header length"
         case .safetensorsHeaderLength(let p, let length, let limit):
-            return "safetensors '\(p)': header length \(length) is over the limit \(limit) or past the end of the file"
-        case .safetensorsEntry(let p, let t, let r): return "safetensors '\(p)': tensor '\(t)': \(r)"
+            return "safetensors \(quoted(p)): header length \(length) is over the limit \(limit) or past the end of the file"
+        case .safetensorsEntry(let p, let t, let r): return "safetensors \(quoted(p)): tensor \(quoted(t)): \(r)"
         case .unsupportedDType(let p, let t, let d):
-            return "safetensors '\(p)': tensor '\(t)' has dtype \(d) (supported: F32, F16, BF16)"
-        case .overlappingTensors(let p, let a, let b): return "safetensors '\(p)': tensors '\(a)' and '\(b)' overlap"
-        case .duplicateTensor(let n, let files): return "tensor '\(n)' appears in more than one file: \(files)"
-        case .missingTensor(let n): return "missing tensor '\(n)'"
-        case .unexpectedTensor(let n): return "tensor '\(n)' has no GGUF counterpart for this architecture"
-        case .wrongShape(let t, let e, let f): return "tensor '\(t)' has shape \(f), expected \(e)"
+            return "safetensors \(quoted(p)): tensor \(quoted(t)) has dtype \(d) (supported: F32, F16, BF16)"
+        case .overlappingTensors(let p, let a, let b): return "safetensors \(quoted(p)): tensors \(quoted(a)) and \(quoted(b)) overlap"
+        case .duplicateTensor(let n, let files): return "tensor \(quoted(n)) appears in more than one file: \(files)"
+        case .missingTensor(let n): return "missing tensor \(quoted(n))"
+        case .unexpectedTensor(let n): return "tensor \(quoted(n)) has no GGUF counterpart for this architecture"
+        case .wrongShape(let t, let e, let f): return "tensor \(quoted(t)) has shape \(f), expected \(e)"
         case .unsupportedArchitecture(let a):
-            return "unsupported architecture '\(a)' (supported: LlamaForCausalLM, Qwen2ForCausalLM, GlmForCausalLM, Glm4ForCausalLM)"
-        case .missingConfigKey(let k): return "config.json: missing '\(k)'"
-        case .invalidConfigValue(let k, let v, let r): return "config.json: '\(k)' = \(v): \(r)"
+            return "unsupported architecture \(quoted(a)) (supported: LlamaForCausalLM, Qwen2ForCausalLM, GlmForCausalLM, Glm4ForCausalLM)"
+        case .missingConfigKey(let k): return "config.json: missing \(quoted(k))"
+        case .invalidConfigValue(let k, let v, let r): return "config.json: \(quoted(k)) = \(v): \(r)"
         case .unsupportedTokenizer(let r): return "tokenizer.json: \(r)"
         case .core(let e): return e.message
         }

@@ -50,7 +50,7 @@ public struct HFTokenizer {
 
         var byId: [Int: String] = [:]
         for (token, id) in vocab {
-            guard id >= 0 else { throw HFError.unsupportedTokenizer(reason: "token '\(token)' has id \(id)") }
+            guard id >= 0 else { throw HFError.unsupportedTokenizer(reason: "token \(quoted(token)) has id \(id)") }
             byId[id] = token
         }
         var addedIds: [String: Int] = [:]

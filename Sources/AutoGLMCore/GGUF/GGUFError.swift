@@ -1,10 +1,15 @@
 /// Everything that can be wrong with a GGUF file. Each case names the field and the
-/// offending value, and the limit where there is one.
+/// offending value, and the limit where there is one. `key`, `tensor` and `name` values
+/// are the file's raw strings (quoted when shown); `field` values are descriptions
+/// whose file-derived parts were quoted when they were built.
 public enum GGUFError: Error, Equatable {
     case truncated(field: String, offset: Int, needed: Int, fileSize: Int)
     case badMagic(found: UInt32)
     case unsupportedVersion(found: UInt32)
     case countTooLarge(field: String, value: UInt64, limit: UInt64)
+    /// A count that the bytes left cannot hold even at the smallest size per item: the
+    /// file was cut (or the count lies), so it says "file truncated", like `truncated`.
+    case countPastEndOfFile(field: String, value: UInt64, fits: UInt64, remaining: Int)
     case unknownValueType(key: String, type: UInt32)
     case nestedArrayTooDeep(key: String, depth: Int)
     case duplicateKey(key: String)
@@ -33,34 +38,37 @@ public enum GGUFError: Error, Equatable {
             return "unsupported GGUF version \(v) (supported: 2, 3\(hint))"
         case .countTooLarge(let field, let value, let limit):
             return "\(field) is \(value), over the limit \(limit)"
+        case .countPastEndOfFile(let field, let value, let fits, let remaining):
+            return "file truncated: \(field) is \(value), but the \(remaining) bytes left hold at most \(fits)"
         case .unknownValueType(let key, let type):
-            return "metadata '\(key)' has unknown value type \(type)"
+            return "metadata \(quoted(key)) has unknown value type \(type)"
         case .nestedArrayTooDeep(let key, let depth):
-            return "metadata '\(key)' nests arrays \(depth) deep"
+            return "metadata \(quoted(key)) nests arrays \(depth) deep"
         case .duplicateKey(let key):
-            return "metadata key '\(key)' appears twice"
+            return "metadata key \(quoted(key)) appears twice"
         case .wrongValueType(let key, let expected):
-            return "metadata '\(key)' is not \(expected)"
+            return "metadata \(quoted(key)) is not \(expected)"
         case .badAlignment(let value):
             return "general.alignment \(value) is not a power of two between 1 and 65536"
         case .tooManyDimensions(let t, let d, let limit):
-            return "tensor '\(t)' has \(d) dimensions (supported: 1 to \(limit))"
+            return "tensor \(quoted(t)) has \(d) dimensions (supported: 1 to \(limit))"
         case .zeroOrHugeDimension(let t, let i, let v):
-            return "tensor '\(t)' dimension \(i) is \(v) (supported: 1 to \(GGUFLimits.maxDimension))"
+            return "tensor \(quoted(t)) dimension \(i) is \(v) (supported: 1 to \(GGUFLimits.maxDimension))"
         case .shapeOverflow(let t):
-            return "tensor '\(t)' shape's element or byte count overflows"
+            return "tensor \(quoted(t)) shape's element or byte count overflows"
         case .unknownTensorType(let t, let type):
-            return "tensor '\(t)' has unsupported type \(type) (supported: F32 0, F16 1, Q4_0 2, Q8_0 8, BF16 30)"
+            let supported = TensorType.allCases.map { GGMLType.describe($0.rawValue) }.joined(separator: ", ")
+            return "tensor \(quoted(t)) has type \(GGMLType.describe(type)), which this runtime cannot run (supported: \(supported))"
         case .rowNotBlockAligned(let t, let n, let b):
-            return "tensor '\(t)' rows have \(n) elements, not a multiple of the block size \(b)"
+            return "tensor \(quoted(t)) rows have \(n) elements, not a multiple of the block size \(b)"
         case .misalignedTensorData(let t, let off, let a):
-            return "tensor '\(t)' data offset \(off) is not a multiple of the alignment \(a)"
+            return "tensor \(quoted(t)) data offset \(off) is not a multiple of the alignment \(a)"
         case .tensorOutOfBounds(let t, let off, let bytes, let size):
-            return "tensor '\(t)' data [\(off), +\(bytes)) lies past the end of the data section (\(size) bytes)"
+            return "tensor \(quoted(t)) data [\(off), +\(bytes)) lies past the end of the data section (\(size) bytes)"
         case .overlappingTensors(let a, let b):
-            return "tensors '\(a)' and '\(b)' overlap"
+            return "tensors \(quoted(a)) and \(quoted(b)) overlap"
         case .duplicateTensor(let name):
-            return "tensor '\(name)' appears twice"
+            return "tensor \(quoted(name)) appears twice"
         }
     }
 }

@@ -10,8 +10,12 @@ public final class GGUFFile {
     /// Each key's on-disk type (GGUFValue folds integer widths and float32/64), so a
     /// writer can copy metadata exactly.
     public let metadataTypes: [String: GGUFValueType]
+    /// The tensors in types this runtime runs, in file order.
     public let tensors: [GGUFTensorInfo]
     public let tensorIndex: [String: Int]
+    /// Tensors in other types: empty unless opened with `acceptingUnsupportedTensorTypes`
+    /// (otherwise such a tensor is an error naming its type).
+    public let unsupportedTensors: [GGUFUnsupportedTensor]
     public let alignment: Int
     /// Absolute offset of the tensor data section (never past the end of the file).
     public let dataOffset: Int
@@ -21,11 +25,14 @@ public final class GGUFFile {
     public static let magic: UInt32 = 0x4655_4747  // "GGUF" little-endian
     public static let alignmentKey = "general.alignment"
 
-    public convenience init(path: String) throws(CoreError) {
-        try self.init(file: try MappedFile(path: path))
+    public convenience init(path: String, acceptingUnsupportedTensorTypes: Bool = false) throws(CoreError) {
+        try self.init(file: try MappedFile(path: path), acceptingUnsupportedTensorTypes: acceptingUnsupportedTensorTypes)
     }
 
-    public init(file: MappedFile) throws(CoreError) {
+    /// `acceptingUnsupportedTensorTypes`: keep tensors of types the runtime cannot run in
+    /// `unsupportedTensors` (for listing) instead of refusing the file; a model cannot be
+    /// loaded from such a file, since those tensors are missing from `tensors`.
+    public init(file: MappedFile, acceptingUnsupportedTensorTypes: Bool = false) throws(CoreError) {
         self.file = file
         var r = GGUFByteReader(base: file.base, count: file.count)
 
@@ -52,7 +59,7 @@ public final class GGUFFile {
         var values = GGUFValueReader()
         for i in 0..<Int(kvCount) {
             let key = try r.string("metadata[\(i)].key", limit: GGUFLimits.maxKeyBytes)
-            let rawType = try r.u32("metadata '\(key)' type")
+            let rawType = try r.u32("metadata \(quoted(key)) type")
             let value = try values.read(&r, rawType: rawType, key: key, depth: 0)
             guard meta[key] == nil else { throw .gguf(.duplicateKey(key: key)) }
             meta[key] = value
@@ -66,12 +73,11 @@ public final class GGUFFile {
         alignment = align
 
         var raw: [GGUFRawTensorInfo] = []
-        var index: [String: Int] = [:]
+        var names: Set<String> = []
         raw.reserveCapacity(Int(tensorCount))
         for i in 0..<Int(tensorCount) {
-            let info = try GGUFRawTensorInfo.read(&r, position: i)
-            guard index[info.name] == nil else { throw .gguf(.duplicateTensor(name: info.name)) }
-            index[info.name] = raw.count
+            let info = try GGUFRawTensorInfo.read(&r, position: i, acceptingUnsupportedTypes: acceptingUnsupportedTensorTypes)
+            guard names.insert(info.name).inserted else { throw .gguf(.duplicateTensor(name: info.name)) }
             raw.append(info)
         }
 
@@ -94,13 +100,26 @@ public final class GGUFFile {
         dataSectionBytes = file.count - dataOffset
 
         var infos: [GGUFTensorInfo] = []
+        var unsupported: [GGUFUnsupportedTensor] = []
+        var index: [String: Int] = [:]
         infos.reserveCapacity(raw.count)
-        for info in raw {
-            infos.append(try info.validated(alignment: align, dataSectionBytes: dataSectionBytes))
+        for (position, info) in raw.enumerated() {
+            try info.checkPlacement(alignment: align, dataSectionBytes: dataSectionBytes)
+            // Placement checked: offset + byteCount lies inside the data section, so Int() is safe.
+            if let type = info.type, let byteCount = info.byteCount {
+                index[info.name] = infos.count
+                infos.append(GGUFTensorInfo(name: info.name, shape: info.shape, type: type,
+                                            offset: Int(info.offset), byteCount: byteCount))
+            } else {
+                unsupported.append(GGUFUnsupportedTensor(name: info.name, shape: info.shape, typeID: info.typeID,
+                                                         offset: info.offset, byteCount: info.byteCount,
+                                                         position: position))
+            }
         }
-        try GGUFFile.checkNoOverlap(infos)
+        try GGUFFile.checkNoOverlap(raw)
         tensors = infos
         tensorIndex = index
+        unsupportedTensors = unsupported
     }
 
     /// Pointer to a tensor's bytes inside the mapping (validated at parse time).
@@ -140,10 +159,11 @@ public final class GGUFFile {
 
     /// Overlapping tensors would let one weight silently alias another. Offsets and
     /// sizes are inside the data section already, so the sums cannot overflow.
-    static func checkNoOverlap(_ infos: [GGUFTensorInfo]) throws(CoreError) {
-        let byOffset = infos.sorted { $0.offset < $1.offset }
+    /// Unsized tensors (a type without a known layout) are never read, so they take no part.
+    static func checkNoOverlap(_ infos: [GGUFRawTensorInfo]) throws(CoreError) {
+        let byOffset = infos.filter { $0.byteCount != nil }.sorted { $0.offset < $1.offset }
         guard byOffset.count > 1 else { return }
-        for i in 1..<byOffset.count where byOffset[i - 1].offset + byOffset[i - 1].byteCount > byOffset[i].offset {
+        for i in 1..<byOffset.count where byOffset[i - 1].offset + UInt64(byOffset[i - 1].byteCount!) > byOffset[i].offset {
             throw .gguf(.overlappingTensors(first: byOffset[i - 1].name, second: byOffset[i].name))
         }
     }

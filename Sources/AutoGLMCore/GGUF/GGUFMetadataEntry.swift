@@ -42,7 +42,7 @@ struct GGUFValueEncoder {
 
     mutating func value(_ v: GGUFValue, as type: GGUFValueType, key: String) throws(CoreError) {
         func mismatch() -> CoreError {
-            .invalidArgument(name: "metadata '\(key)'", value: v.summary, reason: "does not fit type \(typeName(type))")
+            .invalidArgument(name: "metadata \(quoted(key))", value: v.summary, reason: "does not fit type \(typeName(type))")
         }
         func integer(_ lo: Int64, _ hi: Int64) throws(CoreError) -> Int64 {
             guard case .int(let i) = v, i >= lo, i <= hi else { throw mismatch() }

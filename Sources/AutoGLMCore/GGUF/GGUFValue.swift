@@ -80,21 +80,8 @@ let summaryStringCharacters = 60
 /// A quoted one-line preview: control characters escaped (a template's newlines would
 /// break the line, and a file's escape sequences must not reach the terminal).
 func summarize(_ s: String) -> String {
-    var out = "\""
-    var shown = 0
-    for scalar in s.unicodeScalars {
-        if shown == summaryStringCharacters { return out + "…\"" }
-        switch scalar {
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += "\\x" + hex(UInt64(scalar.value))
-        default: out.unicodeScalars.append(scalar)
-        }
-        shown += 1
-    }
-    return out + "\""
+    let (body, complete) = UntrustedText.escaped(s, maxCharacters: summaryStringCharacters, asciiOnly: false, quote: "\"")
+    return "\"" + body + (complete ? "" : "…") + "\""
 }
 
 func typeName(_ t: GGUFValueType) -> String {

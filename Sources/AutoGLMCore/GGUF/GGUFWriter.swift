@@ -97,7 +97,7 @@ public final class GGUFWriter {
         }
         let left = tensor.byteCount - writtenOfCurrent
         guard bytes.count <= left else {
-            throw .invalidArgument(name: "data of tensor '\(tensor.name)'", value: "\(bytes.count) bytes",
+            throw .invalidArgument(name: "data of tensor \(quoted(tensor.name))", value: "\(bytes.count) bytes",
                                    reason: "only \(left) of its \(tensor.byteCount) bytes remain")
         }
         try write(bytes)
@@ -165,7 +165,7 @@ public final class GGUFWriter {
     /// written here reads back.
     static func byteCount(of d: GGUFTensorDescriptor) throws(CoreError) -> Int {
         guard d.name.utf8.count <= Int(GGUFLimits.maxTensorNameBytes) else {
-            throw .gguf(.countTooLarge(field: "tensor '\(d.name)' name length", value: UInt64(d.name.utf8.count),
+            throw .gguf(.countTooLarge(field: "tensor \(quoted(d.name)) name length", value: UInt64(d.name.utf8.count),
                                        limit: GGUFLimits.maxTensorNameBytes))
         }
         guard d.shape.count >= 1, d.shape.count <= GGUFLimits.maxDimensions else {

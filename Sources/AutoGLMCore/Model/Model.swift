@@ -59,6 +59,13 @@ public final class Model {
         // Llama-3 rope scaling arrives as per-frequency divisors in `rope_freqs.weight`.
         let pairs = c.ropeDimensions / 2
         let factors = try w.optionalVector("rope_freqs.weight", count: pairs)
+        if let factors {
+            // Divisors of the frequencies: 0, negative or non-finite ones make every position's angle garbage.
+            for i in 0..<pairs where !(factors[i].isFinite && factors[i] > 0) {
+                throw .model(.invalidFloatHyperparameter(key: "rope_freqs.weight[\(i)]", value: Double(factors[i]),
+                                                         reason: "a RoPE frequency factor must be a finite number > 0"))
+            }
+        }
         var inv: [Double] = []
         for i in 0..<pairs {
             var f = DeterministicMath.powDouble(c.ropeBase, -Double(2 * i) / Double(c.ropeDimensions))

@@ -100,17 +100,17 @@ public struct ModelConfig: Equatable {
                                                 reason: "must be even and at most head_dim \(headDim)"))
         }
         ropeDimensions = rot
-        ropeBase = gguf.double(arch + ".rope.freq_base") ?? 10000
-        rmsEps = Float(gguf.double(arch + ".attention.layer_norm_rms_epsilon") ?? 1e-5)
+        ropeBase = try positiveFloat(gguf, arch + ".rope.freq_base", default: 10000)
+        rmsEps = Float(try positiveFloat(gguf, arch + ".attention.layer_norm_rms_epsilon", default: 1e-5, asFloat32: true))
         ropeStyle = family == .qwen2 ? .neox : .normal
 
         var linear = 1.0
         if let type = gguf.string(arch + ".rope.scaling.type"), type != "none" {
             guard type == "linear" else {
                 throw .model(.invalidHyperparameter(key: arch + ".rope.scaling.type", value: 0,
-                                                    reason: "'\(type)' is not supported (none, linear; llama3 comes as rope_freqs)"))
+                                                    reason: "\(quoted(type)) is not supported (none, linear; llama3 comes as rope_freqs)"))
             }
-            linear = gguf.double(arch + ".rope.scaling.factor") ?? 1
+            linear = try positiveFloat(gguf, arch + ".rope.scaling.factor", default: 1)
         }
         ropeLinearScale = linear
 
@@ -119,6 +119,25 @@ public struct ModelConfig: Equatable {
         }
         vocabularySize = embd.shape[1]
     }
+}
+
+/// A float hyper-parameter (a norm epsilon, the RoPE base, a scaling factor): absent
+/// gives `default`; present, it must be a number, finite and > 0 — also once rounded to
+/// Float32 when the model uses it as one — else the forward pass computes NaN or garbage.
+func positiveFloat(_ gguf: GGUFFile, _ key: String, default value: Double,
+                   asFloat32: Bool = false) throws(CoreError) -> Double {
+    guard let raw = gguf.metadata[key] else { return value }
+    guard let v = raw.asDouble else { throw .gguf(.wrongValueType(key: key, expected: "a number")) }
+    guard v.isFinite, v > 0 else {
+        throw .model(.invalidFloatHyperparameter(key: key, value: v, reason: "must be a finite number > 0"))
+    }
+    if asFloat32 {
+        let f = Float(v)
+        guard f.isFinite, f > 0 else {
+            throw .model(.invalidFloatHyperparameter(key: key, value: v, reason: "is \(formatFloatHyperparameter(Double(f))) as a 32-bit float; must be finite and > 0"))
+        }
+    }
+    return v
 }
 
 /// Bounds on hyperparameters, so a hostile file cannot make the memory plan overflow.

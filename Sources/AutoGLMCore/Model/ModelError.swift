@@ -3,6 +3,7 @@ public enum ModelError: Error, Equatable {
     case unsupportedArchitecture(String)
     case missingMetadata(key: String)
     case invalidHyperparameter(key: String, value: Int, reason: String)
+    case invalidFloatHyperparameter(key: String, value: Double, reason: String)
     case missingTensor(name: String)
     case wrongShape(tensor: String, expected: [Int], found: [Int])
     case unsupportedTensorType(tensor: String, type: String)
@@ -15,21 +16,33 @@ public enum ModelError: Error, Equatable {
     public var message: String {
         switch self {
         case .unsupportedArchitecture(let a):
-            return "unsupported architecture '\(a)' (supported: llama, qwen2, chatglm, glm4)"
-        case .missingMetadata(let key): return "missing metadata key '\(key)'"
-        case .invalidHyperparameter(let key, let value, let reason): return "\(key) = \(value): \(reason)"
-        case .missingTensor(let name): return "missing tensor '\(name)'"
+            return "unsupported architecture \(quoted(a)) (supported: llama, qwen2, chatglm, glm4)"
+        case .missingMetadata(let key): return "missing metadata key \(quoted(key))"
+        case .invalidHyperparameter(let key, let value, let reason): return "\(quoted(key)) = \(value): \(reason)"
+        case .invalidFloatHyperparameter(let key, let value, let reason):
+            return "\(quoted(key)) = \(formatFloatHyperparameter(value)): \(reason)"
+        case .missingTensor(let name): return "missing tensor \(quoted(name))"
         case .wrongShape(let t, let expected, let found):
-            return "tensor '\(t)' has shape \(found), expected \(expected)"
-        case .unsupportedTensorType(let t, let type): return "tensor '\(t)' has type \(type), which this runtime cannot use there"
+            return "tensor \(quoted(t)) has shape \(found), expected \(expected)"
+        case .unsupportedTensorType(let t, let type): return "tensor \(quoted(t)) has type \(type), which this runtime cannot use there"
         case .rowLengthNotMultiple(let t, let n, let m):
-            return "tensor '\(t)' has rows of \(n) elements, not a multiple of \(m)"
+            return "tensor \(quoted(t)) has rows of \(n) elements, not a multiple of \(m)"
         case .int8FormatVersion(let t, let found, let supported):
-            return "tensor '\(t)' is I8 but the file's autoglm.int8.version is \(found) (this runtime reads \(supported))"
+            return "tensor \(quoted(t)) is I8 but the file's autoglm.int8.version is \(found) (this runtime reads \(supported))"
         case .invalidScale(let t, let row, let bits):
-            return "tensor '\(t)' row \(row): scale \(formatDouble(Double(Float(bitPattern: bits)))) is not a finite value ≥ 0"
-        case .unknownBackend(let b): return "unknown backend '\(b)' (reference, emulation, neon)"
-        case .backendUnavailable(let b, let reason): return "backend '\(b)' unavailable: \(reason)"
+            return "tensor \(quoted(t)) row \(row): scale \(formatDouble(Double(Float(bitPattern: bits)))) is not a finite value ≥ 0"
+        case .unknownBackend(let b): return "unknown backend \(quoted(b)) (reference, emulation, neon)"
+        case .backendUnavailable(let b, let reason): return "backend \(quoted(b)) unavailable: \(reason)"
         }
     }
+}
+
+/// Six fraction digits show a norm epsilon (1e-6) as 0.000001 but 1e-30 as 0; such values
+/// are shown in scientific form so the message does not claim the file holds 0.
+func formatFloatHyperparameter(_ v: Double) -> String {
+    guard v.isFinite, v != 0, v.magnitude < 1e-4 else { return formatDouble(v) }
+    var m = v.magnitude
+    var exp = 0
+    while m < 1 { m *= 10; exp -= 1 }
+    return (v < 0 ? "-" : "") + formatDouble(m, fractionDigits: 3) + "e\(exp)"
 }

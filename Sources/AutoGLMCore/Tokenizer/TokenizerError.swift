@@ -22,27 +22,27 @@ public enum TokenizerError: Error, Equatable {
 
     public var message: String {
         switch self {
-        case .missingVocabulary(let key): return "missing vocabulary key '\(key)'"
-        case .unsupportedModel(let m): return "unsupported tokenizer model '\(m)' (supported: gpt2, llama)"
+        case .missingVocabulary(let key): return "missing vocabulary key \(quoted(key))"
+        case .unsupportedModel(let m): return "unsupported tokenizer model \(quoted(m)) (supported: gpt2, llama)"
         case .unknownPreTokenizer(let p):
-            return "unknown pre-tokenizer '\(p)' (supported: "
+            return "unknown pre-tokenizer \(quoted(p)) (supported: "
                 + PreTokenizerNames.supported.joined(separator: ", ") + ")"
-        case .malformedMerge(let i, let m): return "merge \(i) '\(m)' is not two tokens separated by one space"
+        case .malformedMerge(let i, let m): return "merge \(i) \(quoted(m)) is not two tokens separated by one space"
         case .inconsistentVocabulary(let key, let count, let expected):
-            return "'\(key)' has \(count) entries, the vocabulary has \(expected)"
+            return "\(quoted(key)) has \(count) entries, the vocabulary has \(expected)"
         case .tokenOutOfRange(let id, let n): return "token id \(id) is outside the vocabulary (0..<\(n))"
         case .specialTokenOutOfRange(let key, let id, let n):
-            return "'\(key)' = \(id) is outside the vocabulary (0..<\(n))"
+            return "\(quoted(key)) = \(id) is outside the vocabulary (0..<\(n))"
         case .emptyVocabulary: return "'tokenizer.ggml.tokens' is empty"
         case .vocabularyTooLarge(let count, let limit): return "vocabulary has \(count) tokens, the limit is \(limit)"
         case .vocabularyTextTooLarge(let bytes, let limit):
             return "the token texts take \(bytes) bytes, the limit is \(limit)"
-        case .duplicateToken(let text, let a, let b): return "token '\(text)' appears twice (ids \(a) and \(b))"
+        case .duplicateToken(let text, let a, let b): return "token \(quoted(text)) appears twice (ids \(a) and \(b))"
         case .badTokenType(let id, let type): return "token \(id) has type \(type) (valid: 0...6)"
-        case .malformedByteToken(let id, let text): return "byte token \(id) is '\(text)', expected '<0xXX>'"
+        case .malformedByteToken(let id, let text): return "byte token \(id) is \(quoted(text)), expected '<0xXX>'"
         case .mergeNotInVocabulary(let i, let m, let missing):
-            return "merge \(i) '\(m)' uses or makes '\(missing)', which is not in the vocabulary"
-        case .missingSpecialToken(let flag, let idKey): return "'\(flag)' is true but '\(idKey)' is not set"
+            return "merge \(i) \(quoted(m)) uses or makes \(quoted(missing)), which is not in the vocabulary"
+        case .missingSpecialToken(let flag, let idKey): return "\(quoted(flag)) is true but \(quoted(idKey)) is not set"
         }
     }
 }

@@ -66,6 +66,10 @@ static inline int32_t aglm_close(int32_t fd) { return close(fd) == 0 ? 0 : -errn
 
 static inline int32_t aglm_errno(void) { return errno; }
 
+/// The C library's text for an errno value ("No such file or directory"), copied into
+/// buf (always NUL-terminated). strerror itself may share one buffer between threads.
+void aglm_strerror(int32_t error, char *buf, size_t size);
+
 /// Creates (or truncates) a file for writing, mode 0644. Returns the fd or -errno
 /// (open is variadic, so Swift cannot call it directly).
 static inline int32_t aglm_create_file(const char *path) {
@@ -190,6 +194,10 @@ static inline int32_t aglm_cpu_count(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int32_t)n : 1;
 }
+
+/// CPUs this process may run on (its sched_getaffinity mask: taskset, cpusets), or
+/// -1 when the mask cannot be read.
+int32_t aglm_affinity_cpu_count(void);
 
 /// 1 when this aarch64 CPU has the int8 matrix multiply instructions (FEAT_I8MM: SMMLA),
 /// as the kernel reports them in AT_HWCAP2; 0 on other CPUs and architectures.
