@@ -2,20 +2,17 @@
 // arithmetic: element i goes to lane i % 8, each product rounded then added (no FMA), the
 // 8 lanes reduced as ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)). One 8-lane register per
 // (row, token) pair is that loop exactly; a tile of rows × tokens reuses every load.
+// AVX2 + F16C only: the order is 8 lanes wide, so wider registers would not change the
+// work, and the AVX-512 path runs this same code.
 #include "kernel_prologue.h"
+#include "x86_kernels.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#define X86_KERNEL __attribute__((target("avx2,f16c,avx512f,avx512vl")))
+#define X86_KERNEL __attribute__((target("avx2,f16c")))
 #define ROW_TILE 4
 #define TOKEN_TILE 3
-
-static int float_available(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx512f")
-        && __builtin_cpu_supports("avx512vl");
-}
 
 X86_KERNEL static inline __m256 load8(int32_t type, const uint8_t *row, int64_t i) {
     switch (type) {
@@ -76,9 +73,9 @@ X86_KERNEL static void tile(int32_t type, const uint8_t *w, int64_t row_bytes, i
     }
 }
 
-X86_KERNEL static void float_matmul(int32_t type, const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin,
-                                    int64_t row_end, const float *x, int64_t x_stride, int64_t tokens, float *out,
-                                    int64_t out_stride) {
+X86_KERNEL void aglm_float_matmul_avx2(int32_t type, const void *weights, int64_t row_bytes, int64_t cols,
+                                       int64_t row_begin, int64_t row_end, const float *x, int64_t x_stride, int64_t tokens,
+                                       float *out, int64_t out_stride) {
     for (int64_t r0 = row_begin; r0 < row_end; r0 += ROW_TILE) {
         const int nr = (int)(row_end - r0 < ROW_TILE ? row_end - r0 : ROW_TILE);
         for (int64_t t0 = 0; t0 < tokens; t0 += TOKEN_TILE) {
@@ -87,26 +84,6 @@ X86_KERNEL static void float_matmul(int32_t type, const void *weights, int64_t r
                  out + t0 * out_stride + r0, out_stride);
         }
     }
-}
-
-int32_t aglm_float_matmul(int32_t type, const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin,
-                          int64_t row_end, const float *x, int64_t x_stride, int64_t tokens, float *out,
-                          int64_t out_stride) {
-    static int available = -1;
-    if (available < 0) available = float_available();
-    if (!available) return 0;
-    float_matmul(type, weights, row_bytes, cols, row_begin, row_end, x, x_stride, tokens, out, out_stride);
-    return 1;
-}
-
-#else
-
-int32_t aglm_float_matmul(int32_t type, const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin,
-                          int64_t row_end, const float *x, int64_t x_stride, int64_t tokens, float *out,
-                          int64_t out_stride) {
-    (void)type; (void)weights; (void)row_bytes; (void)cols; (void)row_begin; (void)row_end; (void)x; (void)x_stride;
-    (void)tokens; (void)out; (void)out_stride;
-    return 0;
 }
 
 #endif
