@@ -152,7 +152,8 @@ import Testing
     /// The x86 kernels on the repacked layout (AVX-512 VNNI, AVX2: each path this machine
     /// runs): full 16-row groups, tail rows left in the file layout, token counts below, at
     /// and above the kernels' tiles (4 tokens for AVX2, 8 for VNNI).
-    @Test(.enabled(if: !KernelPathsUnderTest.repacking.isEmpty, "no kernel path with repacked kernels on this CPU"),
+    @Test(.enabled(if: !KernelPathsUnderTest.repacking.isEmpty,
+                   "no kernel path under test (this CPU, AUTOGLM_KERNELS) has repacked kernels"),
           arguments: [(TensorType.q8_0, false), (.int8, false), (.int8, true)])
     func repackedKernelsEqualReferenceBitForBit(type: TensorType, asymmetric: Bool) throws {
         let shapes: [(rows: Int, cols: Int, tokens: Int)] = [(16, 32, 1), (37, 96, 3), (48, 160, 8), (33, 2048, 9), (80, 256, 17),
@@ -186,7 +187,8 @@ import Testing
 
     /// The vectorized SwiGLU of each path against the scalar loop on values across exp's
     /// whole range, its cut-offs (88.8, −104), both zeros, infinities and NaN, with a ragged tail.
-    @Test(.enabled(if: !KernelPathsUnderTest.vectorized.isEmpty, "no kernel path with C kernels on this CPU"))
+    @Test(.enabled(if: !KernelPathsUnderTest.vectorized.isEmpty,
+                   "no kernel path under test (this CPU, AUTOGLM_KERNELS) has C kernels"))
     func vectorizedSwiGLUEqualsScalarBitForBit() throws {
         var rng = Random(state: 99)
         var gate: [Float] = [0, -0, 88.8, -88.8, 104, -104, 88.79, -103.99, 1e-30, -1e-30, .infinity, -.infinity, .nan, 0.5, -0.5]
@@ -247,7 +249,8 @@ import Testing
     /// blocks of several magnitudes, an all-zero block, exact .5 ties (amax 127 makes
     /// x · id = x), and blocks with NaN, ±infinity or a largest value so tiny that 1/d
     /// overflows (both must give the same bytes, not trap); also the block sums.
-    @Test(.enabled(if: !KernelPathsUnderTest.vectorized.isEmpty, "no kernel path with C kernels on this CPU"))
+    @Test(.enabled(if: !KernelPathsUnderTest.vectorized.isEmpty,
+                   "no kernel path under test (this CPU, AUTOGLM_KERNELS) has C kernels"))
     func vectorizedActivationQuantizationEqualsSwiftBitForBit() throws {
         var rng = Random(state: 2024)
         let cols = 32 * 15

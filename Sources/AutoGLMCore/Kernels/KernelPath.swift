@@ -69,7 +69,7 @@ public enum KernelPath: Int32, CaseIterable, Sendable {
         let path = try KernelPath(name: requested)
         guard path.isSupported else {
             throw .model(.kernelPathUnavailable(path: path.name,
-                                                available: available.map(\.name).joined(separator: ", ")))
+                                                available: available.map { $0.name }.joined(separator: ", ")))
         }
         return path
     }
