@@ -47,6 +47,11 @@ public struct LinearKernels {
         task = MatmulTask(backend: backend, path: self.path)
     }
 
+    /// On the fastest path this CPU runs (KernelPath.detected; AUTOGLM_KERNELS is not read).
+    public init(backend: Backend, pool: ThreadPool, profile: OpProfile = OpProfile()) {
+        self.init(backend: backend, path: KernelPath.detected, pool: pool, profile: profile)
+    }
+
     /// out[t·outStride + r] = Σ_c W[r, c] · x[t·xStride + c]   for t < tokens, r < W.rows.
     ///
     /// `second`, `third`: more matrices reading the same x (same cols), computed in the same
