@@ -99,7 +99,8 @@ import Testing
     @Test(arguments: TensorType.allCases)
     func vectorKernelsEqualReferenceBitForBit(type: TensorType) throws {
         var oddShapes = Self.shapes
-        if type.rowMultiple == 1 { oddShapes += [(3, 7, 2), (9, 45, 3), (2, 1, 1), (11, 200, 4)] }
+        // The float kernels carry sums across 256-column spans and 48-token blocks: more than one of each.
+        if type.rowMultiple == 1 { oddShapes += [(3, 7, 2), (9, 45, 3), (2, 1, 1), (11, 200, 4), (6, 523, 50)] }
         for (i, s) in oddShapes.enumerated() {
             let seed = UInt64(0x9E37_79B9 + i * 7919)
             let reference = try Self.matmul(type, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .reference, threads: 1, seed: seed)
