@@ -20,6 +20,14 @@ converted to GGUF F32/F16 with llama.cpp's converter and to Q8_0 (and INT8 when
     python3 tools/compare_kernels.py build                 # once (~10 minutes)
     python3 tools/compare_kernels.py run --types q8_0 --rounds 3 --threads 2
     python3 tools/compare_kernels.py run --types q8_0,f32 --torch --prompt-tokens 512
+
+The AVX2 rows (issue 14): `--kernels avx512vnni,avx2` runs ours once per kernel path
+(AUTOGLM_KERNELS), and `--llama-avx2 DIR` adds a second llama.cpp, a llama-cpp-python
+built AVX2-only into DIR (`pip install --target DIR` with CMAKE_ARGS="-DGGML_NATIVE=OFF
+-DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF …"), so a machine with
+AVX-512 measures what an AVX2-only machine would run:
+
+    python3 tools/compare_kernels.py run --types q8_0,f16,f32 --kernels avx512vnni,avx2 --llama-avx2 /work/llama-avx2
 """
 from __future__ import annotations
 
@@ -171,15 +179,16 @@ def bandwidth_probe(threads: int) -> dict:
 
 # ---------------------------------------------------------------------------- runtimes
 
-def run_ours(args, qtype: str, reps: int) -> dict:
+def run_ours(args, qtype: str, reps: int, kernels: str = "") -> dict:
+    """`kernels`: the kernel path to force (AUTOGLM_KERNELS); empty for the detected one."""
     cmd = [str(args.binary), "bench", "--model", str(gguf_path(qtype)), "--prompt-tokens", str(args.prompt_tokens),
            "--gen-tokens", str(args.gen_tokens), "--repetitions", str(reps), "--threads", str(args.threads), "--json"]
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    r = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "AUTOGLM_KERNELS": kernels})
     if r.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {r.stderr}")
     j = json.loads(r.stdout)
     return {"pp": j["prefill_tokens_per_second"]["runs"], "tg": j["decode_tokens_per_second"]["runs"],
-            "rss": j["peak_rss_bytes"], "e2e_ms": j["e2e_ms"]["median"]}
+            "rss": j["peak_rss_bytes"], "e2e_ms": j["e2e_ms"]["median"], "kernels": j.get("kernels", "?")}
 
 
 def prompt_ids(n: int, vocab: int = MODEL_SHAPE["vocab"]) -> list[int]:
@@ -255,10 +264,14 @@ def torch_worker(threads: int, n_prompt: int, n_gen: int, reps: int) -> dict:
             "e2e_ms": statistics.median(e2e)}
 
 
-def run_worker(kind: str, args, qtype: str, reps: int) -> dict:
+def run_worker(kind: str, args, qtype: str, reps: int, site: str | None = None) -> dict:
+    """`site`: a directory holding another llama-cpp-python build, put first on the path."""
     cmd = [sys.executable, __file__, "worker", kind, str(gguf_path(qtype)), str(args.threads),
            str(args.prompt_tokens), str(args.gen_tokens), str(reps)]
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    env = dict(os.environ)
+    if site:
+        env["PYTHONPATH"] = site + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode != 0:
         raise SystemExit(f"{kind} worker failed: {r.stderr[-3000:]}")
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -283,6 +296,14 @@ def run(args) -> None:
         e["pp"] += r["pp"]; e["tg"] += r["tg"]; e["rss"].append(r["rss"]); e["e2e_ms"].append(r["e2e_ms"])
 
     ratios: dict[str, dict[str, list]] = {}
+    paths = [k for k in args.kernels.split(",") if k] or [""]
+    llamas = [("llama.cpp", None)] + ([("llama.cpp-avx2", str(args.llama_avx2))] if args.llama_avx2 else [])
+
+    def ratio(label: str, a: dict, b: dict) -> None:
+        r = ratios.setdefault(label, {"pp": [], "tg": []})
+        r["pp"].append(med(a["pp"]) / med(b["pp"]))
+        r["tg"].append(med(a["tg"]) / med(b["tg"]))
+
     for rnd in range(args.rounds):
         bw = bandwidth_probe(args.threads)
         bw["load"] = os.getloadavg()[0]
@@ -290,16 +311,23 @@ def run(args) -> None:
         log(f"round {rnd + 1}/{args.rounds}: read bandwidth {bw['best_gbps']} GB/s (best of 5, {args.threads} threads), "
             f"load average {bw['load']:.1f} on {os.cpu_count()} CPUs")
         for t in types:
-            a = run_ours(args, t, args.inner)
-            add(f"ours {t}", a)
-            log(f"  ours {t}: pp {med(a['pp']):.1f} tg {med(a['tg']):.2f}")
+            # Alternating: each of our kernel paths, then each llama.cpp build.
+            ours = {}
+            for path in paths:
+                a = run_ours(args, t, args.inner, path)
+                ours[a["kernels"]] = a
+                name = f"ours[{a['kernels']}]" if args.kernels else "ours"
+                add(f"{name} {t}", a)
+                log(f"  {name} {t}: pp {med(a['pp']):.1f} tg {med(a['tg']):.2f}")
             if not args.no_llama and t in ("f32", "f16", "q8_0"):
-                b = run_worker("llama", args, t, args.inner)
-                add(f"llama.cpp {t}", b)
-                log(f"  llama.cpp {t}: pp {med(b['pp']):.1f} tg {med(b['tg']):.2f}")
-                r = ratios.setdefault(t, {"pp": [], "tg": []})
-                r["pp"].append(med(a["pp"]) / med(b["pp"]))
-                r["tg"].append(med(a["tg"]) / med(b["tg"]))
+                for llama, site in llamas:
+                    b = run_worker("llama", args, t, args.inner, site)
+                    add(f"{llama} {t}", b)
+                    log(f"  {llama} {t}: pp {med(b['pp']):.1f} tg {med(b['tg']):.2f}")
+                    for path, a in ours.items():
+                        ratio(f"{t}: ours[{path}] / {llama}" if args.kernels else t, a, b)
+            if "avx2" in ours and "avx512vnni" in ours:
+                ratio(f"{t}: ours[avx2] / ours[avx512vnni]", ours["avx2"], ours["avx512vnni"])
         if args.torch:
             c = run_worker("torch", args, "f32", args.inner)
             add("pytorch int8 dynamic", c)
@@ -324,17 +352,17 @@ def run(args) -> None:
               f"{med(e['e2e_ms']):.0f} | {max(e['rss']) / 2**20:.0f} | "
               + (f"{gbps:.1f} | {100 * gbps / bw:.0f}% |" if size else "– | – |"))
     if ratios:
-        print("\nours / llama.cpp, median of the per-round ratios (same round, same file, same threads):")
+        print("\nratios, median of the per-round ratios (same round, same file, same threads):")
         for t, r in ratios.items():
             print(f"  {t}: prefill {med(r['pp']):.2f}×  decode {med(r['tg']):.2f}×   "
                   f"(per round pp {', '.join(f'{x:.2f}' for x in r['pp'])}; tg {', '.join(f'{x:.2f}' for x in r['tg'])})")
-    if args.torch:
+    if args.torch and not args.kernels:  # the per-path rows have their own names
         p = results["pytorch int8 dynamic"]
         for t in types:
             o = results[f"ours {t}"]
             print(f"  ours {t} / pytorch int8: prefill {med(o['pp']) / med(p['pp']):.2f}×  "
                   f"decode {med(o['tg']) / med(p['tg']):.2f}×  peak RSS {max(o['rss']) / max(p['rss']):.3f}×")
-    if "f32" in types:
+    if "f32" in types and not args.kernels:
         f = results["ours f32"]
         for t in types:
             if t != "f32":
@@ -364,6 +392,9 @@ def main() -> None:
     r.add_argument("--inner", type=int, default=2, help="timed repetitions inside each process")
     r.add_argument("--torch", action="store_true", help="also PyTorch dynamic INT8 on the HF folder")
     r.add_argument("--no-llama", action="store_true")
+    r.add_argument("--kernels", default="", help="comma-separated kernel paths to run ours on (AUTOGLM_KERNELS), "
+                   "e.g. avx512vnni,avx2; default: the detected one")
+    r.add_argument("--llama-avx2", type=Path, help="directory of an AVX2-only llama-cpp-python build (pip --target)")
     bw = sub.add_parser("bandwidth", help="only the read-bandwidth probe")
     bw.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()

@@ -14,8 +14,28 @@ if [ -z "${AUTOGLM_ARMNN:-}" ] && [ -f /usr/include/armnn/ArmNN.hpp ]; then
   export AUTOGLM_ARMNN=1
 fi
 echo "tools/test.sh: Arm NN backend ${AUTOGLM_ARMNN:-0} (AUTOGLM_ARMNN)"
-swift test
-Toolchains/aarch64-cross-check.sh
+# The Swift tests once per x86 kernel path this CPU runs (scalar, avx2, avx512vnni), so
+# each path passes the whole suite, not only the kernel tests; an AUTOGLM_KERNELS set by
+# the caller runs just that path (AUTOGLM_KERNELS=avx2 is an AVX2-only machine's run).
+# The steps after the Swift tests run on the caller's path, or the detected one.
+if [ -n "${AUTOGLM_KERNELS:-}" ]; then
+  kernel_paths=("$AUTOGLM_KERNELS")
+elif [ "$(uname -m)" = x86_64 ]; then
+  cpu_flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
+  has_flags() { for f in "$@"; do [[ $cpu_flags == *" $f "* ]] || return 1; done; }
+  kernel_paths=(scalar)
+  if has_flags avx2 fma f16c; then kernel_paths+=(avx2); fi
+  if has_flags avx2 fma f16c avx512f avx512bw avx512vl avx512dq avx512_vnni; then kernel_paths+=(avx512vnni); fi
+else
+  kernel_paths=("")  # aarch64: the detected path
+fi
+for kernel_path in "${kernel_paths[@]}"; do
+  echo "tools/test.sh: swift test, kernel path ${kernel_path:-detected} (AUTOGLM_KERNELS)"
+  AUTOGLM_KERNELS=$kernel_path swift test
+done
+# The cross-check runs an aarch64 binary too, which would refuse an x86 AUTOGLM_KERNELS:
+# it compares the detected paths (the forced one met the reference in swift test above).
+env -u AUTOGLM_KERNELS Toolchains/aarch64-cross-check.sh
 swift build -c release --product autoglmd
 python3 tools/daemon_acceptance.py --binary .build/release/autoglmd
 tools/verify_systemd_unit.sh .build/release/autoglmd

@@ -2,6 +2,7 @@
 // contract. Compiled for every target; the x86 code is built with per-function target
 // attributes, so the rest of the program needs no special flags and runs anywhere.
 #include "kernel_prologue.h"
+#include "x86_kernels.h"
 #include <string.h>
 
 #define BLOCK 32
@@ -54,12 +55,6 @@ void aglm_i8_repack_group(const int8_t *src, void *dst, int64_t cols) {
 
 #define X86_KERNEL __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,f16c")))
 
-int32_t aglm_q8_fast_kernels_available(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
-}
-
 // One group (16 rows) against `nt` ≤ TOKEN_TILE tokens. For row r and token t, per block:
 //   sum = Σ (w+128)·x − 128·Σx  (= Σ w·x exactly, int32)
 //   acc = acc + (float)sum * (d_w · d_x)
@@ -102,9 +97,9 @@ X86_KERNEL static inline void group_tile(const uint8_t *group, int64_t blocks, c
     for (int t = 0; t < nt; t++) _mm512_storeu_ps(out + t * out_stride, acc[t]);
 }
 
-X86_KERNEL void aglm_q8_packed_matmul(const void *packed, int64_t cols, int64_t group_begin, int64_t group_end,
-                                      const int8_t *xq, const float *xd, const int32_t *xsum, int64_t tokens,
-                                      float *out, int64_t out_stride) {
+X86_KERNEL void aglm_q8_packed_matmul_avx512(const void *packed, int64_t cols, int64_t group_begin, int64_t group_end,
+                                             const int8_t *xq, const float *xd, const int32_t *xsum, int64_t tokens,
+                                             float *out, int64_t out_stride) {
     const int64_t blocks = cols / BLOCK;
     const int64_t group_bytes = blocks * AGLM_Q8_PACKED_BLOCK_BYTES;
     // Groups outside, token tiles inside: a group's weights (16 rows) stay in L2 while
@@ -152,10 +147,10 @@ X86_KERNEL static inline void i8_group_tile(const uint8_t *group, int64_t blocks
     for (int t = 0; t < nt; t++) _mm512_storeu_ps(out + t * out_stride, _mm512_mul_ps(acc[t], scale));
 }
 
-X86_KERNEL void aglm_i8_packed_matmul(const void *packed, int64_t cols, int64_t group_begin, int64_t group_end,
-                                      const float *row_scales, const int8_t *zero_points,
-                                      const int8_t *xq, const float *xd, const int32_t *xsum, int64_t tokens,
-                                      float *out, int64_t out_stride) {
+X86_KERNEL void aglm_i8_packed_matmul_avx512(const void *packed, int64_t cols, int64_t group_begin, int64_t group_end,
+                                             const float *row_scales, const int8_t *zero_points,
+                                             const int8_t *xq, const float *xd, const int32_t *xsum, int64_t tokens,
+                                             float *out, int64_t out_stride) {
     const int64_t blocks = cols / BLOCK;
     const int64_t group_bytes = blocks * GROUP * BLOCK;
     for (int64_t g = group_begin; g < group_end; g++) {
@@ -174,25 +169,6 @@ X86_KERNEL void aglm_i8_packed_matmul(const void *packed, int64_t cols, int64_t 
                               scale, out + t0 * out_stride + g * GROUP, out_stride, 0);
         }
     }
-}
-
-#else
-
-int32_t aglm_q8_fast_kernels_available(void) { return 0; }
-
-void aglm_i8_packed_matmul(const void *packed, int64_t cols, int64_t group_begin, int64_t group_end,
-                           const float *row_scales, const int8_t *zero_points,
-                           const int8_t *xq, const float *xd, const int32_t *xsum, int64_t tokens,
-                           float *out, int64_t out_stride) {
-    (void)packed; (void)cols; (void)group_begin; (void)group_end; (void)row_scales; (void)zero_points;
-    (void)xq; (void)xd; (void)xsum; (void)tokens; (void)out; (void)out_stride;
-}
-
-void aglm_q8_packed_matmul(const void *packed, int64_t cols, int64_t group_begin, int64_t group_end,
-                           const int8_t *xq, const float *xd, const int32_t *xsum, int64_t tokens,
-                           float *out, int64_t out_stride) {
-    (void)packed; (void)cols; (void)group_begin; (void)group_end; (void)xq; (void)xd; (void)xsum;
-    (void)tokens; (void)out; (void)out_stride;
 }
 
 #endif

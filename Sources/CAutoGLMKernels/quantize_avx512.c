@@ -4,17 +4,13 @@
 // RMSNorm (ActivationQuantization.rmsNormQuantizeRow): each block is normed in registers
 // and quantized, the normed row never stored.
 #include "kernel_prologue.h"
+#include "x86_kernels.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "rms_scale.h"
 
 #define X86_KERNEL __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
-
-static int quantize_available(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")
-        && __builtin_cpu_supports("avx512dq");
-}
 
 // Round half away from zero, exactly: truncate, then step by the exact remainder.
 X86_KERNEL static inline __m512 round_away(__m512 v) {
@@ -61,15 +57,6 @@ X86_KERNEL static void quantize_rows(const float *x, int64_t x_stride, int64_t t
     }
 }
 
-// Ops.rmsScale: the sum of squares in index order, one float at a time (no reassociation:
-// the compiler may not vectorize a float sum without -ffast-math), then 1/sqrt.
-X86_KERNEL static inline float rms_scale(const float *x, int64_t count, float eps) {
-    float sum_squares = 0.0f;
-    for (int64_t i = 0; i < count; i++) sum_squares += x[i] * x[i];
-    // sqrtss: the correctly rounded square root, as Swift's squareRoot().
-    return 1.0f / _mm_cvtss_f32(_mm_sqrt_ss(_mm_set_ss(sum_squares / (float)count + eps)));
-}
-
 X86_KERNEL static void rmsnorm_quantize_rows(const float *x, int64_t x_stride, const float *weight, float eps,
                                              int64_t tokens, int64_t cols, int8_t *values, float *scales, int32_t *sums) {
     const int64_t blocks = cols / 32;
@@ -87,36 +74,14 @@ X86_KERNEL static void rmsnorm_quantize_rows(const float *x, int64_t x_stride, c
     }
 }
 
-int32_t aglm_quantize_rows(const float *x, int64_t x_stride, int64_t tokens, int64_t cols, int8_t *values, float *scales,
-                           int32_t *sums) {
-    static int available = -1;
-    if (available < 0) available = quantize_available();
-    if (!available) return 0;
+void aglm_quantize_rows_avx512(const float *x, int64_t x_stride, int64_t tokens, int64_t cols, int8_t *values,
+                               float *scales, int32_t *sums) {
     quantize_rows(x, x_stride, tokens, cols, values, scales, sums);
-    return 1;
 }
 
-int32_t aglm_rmsnorm_quantize_rows(const float *x, int64_t x_stride, const float *weight, float eps, int64_t tokens,
-                                   int64_t cols, int8_t *values, float *scales, int32_t *sums) {
-    static int available = -1;
-    if (available < 0) available = quantize_available();
-    if (!available) return 0;
+void aglm_rmsnorm_quantize_rows_avx512(const float *x, int64_t x_stride, const float *weight, float eps, int64_t tokens,
+                                       int64_t cols, int8_t *values, float *scales, int32_t *sums) {
     rmsnorm_quantize_rows(x, x_stride, weight, eps, tokens, cols, values, scales, sums);
-    return 1;
-}
-
-#else
-
-int32_t aglm_quantize_rows(const float *x, int64_t x_stride, int64_t tokens, int64_t cols, int8_t *values, float *scales,
-                           int32_t *sums) {
-    (void)x; (void)x_stride; (void)tokens; (void)cols; (void)values; (void)scales; (void)sums;
-    return 0;
-}
-
-int32_t aglm_rmsnorm_quantize_rows(const float *x, int64_t x_stride, const float *weight, float eps, int64_t tokens,
-                                   int64_t cols, int8_t *values, float *scales, int32_t *sums) {
-    (void)x; (void)x_stride; (void)weight; (void)eps; (void)tokens; (void)cols; (void)values; (void)scales; (void)sums;
-    return 0;
 }
 
 #endif

@@ -173,6 +173,7 @@ struct SingleStreamReport {
         var object: [String: Any] = [
             "model": model,
             "backend": backendName,
+            "kernels": state.kernels.path.name,
             "threads": state.limits.threads,
             "prefill_chunk": state.limits.prefillChunk,
             "prompt_tokens": promptTokens,
@@ -197,7 +198,7 @@ struct SingleStreamReport {
             "\(label) \(f1(s["median"])) \(unit) (min \(f1(s["min"])), max \(f1(s["max"])))"
         }
         var lines = [
-            "model \(model), backend \(backendName), threads \(state.limits.threads), \(runs.count) repetitions",
+            "model \(model), backend \(backendName), kernels \(state.kernels.path.name), threads \(state.limits.threads), \(runs.count) repetitions",
             row("prefill \(promptTokens) tokens:", pp, "tok/s"),
             row("decode \(genTokens) tokens: ", tg, "tok/s"),
             row("end to end:", e2e, "ms"),

@@ -143,7 +143,7 @@ struct ConcurrencyBench {
         }
         let criticalAloneMs = median(alonePrefill)
         var report: [String: Any] = [
-            "model": modelPath, "backend": backend.name, "threads": limits.threads, "kv_type": limits.kvType.name,
+            "model": modelPath, "backend": backend.name, "kernels": state.kernels.path.name, "threads": limits.threads, "kv_type": limits.kvType.name,
             "prompt_tokens": promptTokens, "gen_tokens": genTokens, "shared_prefix": options.sharedPrefix,
             "priorities": options.priorities, "requests_per_stream": options.requestsPerStream,
             "step_token_budget": state.plan.rows, "kv_pages": state.kvPool.pageCount,
@@ -264,7 +264,7 @@ struct ConcurrencyBench {
 }
 
 func printConcurrencyReport(_ report: [String: Any]) {
-    print("model: \(report["model"] ?? "?"), backend \(report["backend"] ?? "?"), threads \(report["threads"] ?? "?"), kv \(report["kv_type"] ?? "?")")
+    print("model: \(report["model"] ?? "?"), backend \(report["backend"] ?? "?"), kernels \(report["kernels"] ?? "?"), threads \(report["threads"] ?? "?"), kv \(report["kv_type"] ?? "?")")
     for case let row as [String: Any] in (report["concurrency"] as? [Any]) ?? [] {
         let rate = row["aggregate_decode_tokens_per_second"] as? Double ?? 0
         var line = "concurrency \(row["concurrency"] ?? "?"): decode \(format(rate)) tok/s aggregate, step p50 \(format(row["decode_step_ms_p50"] as? Double ?? 0)) ms, "

@@ -44,6 +44,7 @@ struct Generate: ParsableCommand {
             printError("model: \(path)")
             printError(describe(loaded.config))
             printError("backend: \(backendName)" + (armnnSetup.map { " (\($0); attention, norms and RoPE on \(chosenBackend.name))" } ?? ""))
+            printError("kernels: \(state.kernels.path.name)")
             printError(state.plan.description)
         }
         let samplerConfig = try sampling.config()

@@ -5,8 +5,9 @@ import Testing
 /// RMSNorm fused with activation quantization: the normed rows go straight into the int8
 /// activations. The contract is bit equality with the two separate steps (Ops.rmsNorm,
 /// then ActivationQuantization.quantizeRow and blockSums), for the Swift loop that
-/// aarch64 runs and for the AVX-512 loop x86 runs, and — through the whole forward pass —
-/// equality of every logit with the reference backend, which keeps the separate steps.
+/// aarch64 and the scalar path run and for the C loop of each x86 path this machine runs
+/// (AVX-512, AVX2), and — through the whole forward pass — equality of every logit with
+/// the reference backend, which keeps the separate steps.
 @Suite struct FusedNormQuantizeTests {
     struct Quantized: Equatable {
         var values: [Int8]
@@ -63,30 +64,37 @@ import Testing
         swift.scaleBits = scales.map(\.bitPattern)
         #expect(swift == expected, "Swift fused loop (aarch64's)")
 
-        var c = Quantized(values: [Int8](repeating: 0, count: tokens * cols), scaleBits: [],
-                          sums: [Int32](repeating: 0, count: tokens * cols / 32))
-        var cScales = [Float](repeating: 0, count: tokens * cols / 32)
-        let ran = aglm_rmsnorm_quantize_rows(x, Int64(stride), weight, eps, Int64(tokens), Int64(cols), &c.values, &cScales, &c.sums)
-        try #require(ran != 0, "this CPU has no AVX-512: the C loop never runs here")
-        c.scaleBits = cScales.map(\.bitPattern)
-        #expect(c == expected, "AVX-512 fused loop (x86's)")
+        for path in KernelPathsUnderTest.vectorized {
+            var c = Quantized(values: [Int8](repeating: 0, count: tokens * cols), scaleBits: [],
+                              sums: [Int32](repeating: 0, count: tokens * cols / 32))
+            var cScales = [Float](repeating: 0, count: tokens * cols / 32)
+            let ran = aglm_rmsnorm_quantize_rows(path.rawValue, x, Int64(stride), weight, eps, Int64(tokens), Int64(cols), &c.values,
+                                                 &cScales, &c.sums)
+            try #require(ran != 0, "\(path.name) has no fused kernel")
+            c.scaleBits = cScales.map(\.bitPattern)
+            #expect(c == expected, "\(path.name) fused loop")
+        }
         #expect(expected.values.contains { $0 != 0 } && expected.sums.contains { $0 != 0 })
     }
 
     /// Q8_0 and INT8 models, where every pre-norm and the final norm are fused on the
     /// emulation backend: every logit of a greedy run equals the reference backend's (which
-    /// norms, stores and quantizes separately), for 1 and 3 threads.
+    /// norms, stores and quantizes separately), for 1 and 3 threads, on every kernel path.
     @Test(arguments: ["llama-q8_0", "qwen2-q8_0", "glm-q8_0", "glm4-q8_0", "qwen2-int8", "glm4-int8-asym"])
     func fusedForwardPassEqualsReference(fixture: String) throws {
         let model = try Model(path: Fixtures.path("models/\(fixture).gguf"))
         let prompt: [Int32] = (0..<11).map { Int32(($0 * 37 + 5) % model.config.vocabularySize) }
         var hashes: [UInt64] = []
-        for (backend, threads) in [(Backend.reference, 1), (.emulation, 1), (.emulation, 3)] {
-            let state = try InferenceState(model: model, limits: RuntimeLimits(maxContext: 64, prefillChunk: 4, threads: threads),
-                                           backend: backend)
-            #expect(state.kernels.canFuseNormIntoQuantization(model.layers[0].wq) == (backend != .reference))
+        var runs: [(backend: Backend, path: KernelPath, threads: Int)] = [(.reference, .scalar, 1)]
+        for path in KernelPathsUnderTest.all { runs += [(.emulation, path, 1), (.emulation, path, 3)] }
+        for run in runs {
+            let state = try InferenceState(model: model, limits: RuntimeLimits(maxContext: 64, prefillChunk: 4, threads: run.threads),
+                                           backend: run.backend, kernels: run.path)
+            #expect(state.kernels.canFuseNormIntoQuantization(model.layers[0].wq) == (run.backend != .reference))
             hashes.append(GreedyRun(state: state, prompt: prompt, steps: 6).logitsHash)
         }
-        #expect(hashes[0] == hashes[1] && hashes[1] == hashes[2], "\(fixture): reference, emulation, 3 threads")
+        for (run, hash) in zip(runs, hashes) {
+            #expect(hash == hashes[0], "\(fixture): \(run.backend.name) on \(run.path.name), \(run.threads) threads differs from reference")
+        }
     }
 }

@@ -47,10 +47,11 @@ import Testing
     }
 
     /// Random weights (INT8: with positive row scales, and random zero points when
-    /// `asymmetric`), random activations; out = W·x with `backend` on `threads` threads.
-    /// `repacked`: give the matrix its InterleavedWeights copy, as Model.packForFastKernels does.
-    static func matmul(_ type: TensorType, rows: Int, cols: Int, tokens: Int, backend: Backend, threads: Int, seed: UInt64,
-                       asymmetric: Bool = false, repacked: Bool = false) throws -> [Float] {
+    /// `asymmetric`), random activations; out = W·x with `backend` and kernel `path` on
+    /// `threads` threads. `repacked`: give the matrix its InterleavedWeights copy, as
+    /// Model.packForFastKernels does.
+    static func matmul(_ type: TensorType, rows: Int, cols: Int, tokens: Int, backend: Backend, path: KernelPath = .scalar,
+                       threads: Int, seed: UInt64, asymmetric: Bool = false, repacked: Bool = false) throws -> [Float] {
         var rng = Random(state: seed)
         let weights = randomWeights(type, rows: rows, cols: cols, &rng)
         let scales = (0..<rows).map { _ in abs(rng.float(0.02)) + 1e-4 }
@@ -60,7 +61,7 @@ import Testing
         var qValues = [Int8](repeating: 0, count: tokens * cols)
         var qScales = [Float](repeating: 0, count: tokens * cols / 32 + 1)
         var qSums = [Int32](repeating: 0, count: tokens * cols / 32 + 1)
-        let kernels = LinearKernels(backend: backend, pool: try ThreadPool(threads: threads))
+        let kernels = LinearKernels(backend: backend, path: path, pool: try ThreadPool(threads: threads))
         // Copied by hand rather than through withUnsafeBytes: a typed-throws closure around
         // InterleavedWeights.pack crashes the Swift 6.3 compiler.
         let w = UnsafeMutableRawPointer.allocate(byteCount: max(weights.count, 1), alignment: 64)
@@ -94,15 +95,20 @@ import Testing
 
     static let shapes: [(rows: Int, cols: Int, tokens: Int)] = [(1, 32, 1), (7, 96, 3), (33, 160, 2), (64, 512, 5), (5, 2048, 1)]
 
+    /// Every kernel path this machine runs (KernelPathsUnderTest), file layout.
     @Test(arguments: TensorType.allCases)
     func vectorKernelsEqualReferenceBitForBit(type: TensorType) throws {
         var oddShapes = Self.shapes
-        if type.rowMultiple == 1 { oddShapes += [(3, 7, 2), (9, 45, 3), (2, 1, 1), (11, 200, 4)] }
+        // The float kernels carry sums across 256-column spans and 48-token blocks: more than one of each.
+        if type.rowMultiple == 1 { oddShapes += [(3, 7, 2), (9, 45, 3), (2, 1, 1), (11, 200, 4), (6, 523, 50)] }
         for (i, s) in oddShapes.enumerated() {
             let seed = UInt64(0x9E37_79B9 + i * 7919)
             let reference = try Self.matmul(type, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .reference, threads: 1, seed: seed)
-            let vector = try Self.matmul(type, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .emulation, threads: 1, seed: seed)
-            #expect(reference.map(\.bitPattern) == vector.map(\.bitPattern), "\(type.name) \(s)")
+            for path in KernelPathsUnderTest.all {
+                let vector = try Self.matmul(type, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .emulation, path: path,
+                                             threads: 1, seed: seed)
+                #expect(reference.map(\.bitPattern) == vector.map(\.bitPattern), "\(type.name) \(s) on \(path.name)")
+            }
             #expect(!reference.contains { $0.isNaN })
         }
     }
@@ -144,20 +150,25 @@ import Testing
         #expect(abs(Double(value) - exact) <= bound + 1e-4, "|Δ| = \(abs(Double(value) - exact)), bound \(bound)")
     }
 
-    /// The x86 VNNI kernels on the repacked layout: full 16-row groups, tail rows left in
-    /// the file layout, token counts below, at and above the kernel's 8-token tile.
-    @Test(arguments: [(TensorType.q8_0, false), (.int8, false), (.int8, true)])
+    /// The x86 kernels on the repacked layout (AVX-512 VNNI, AVX2: each path this machine
+    /// runs): full 16-row groups, tail rows left in the file layout, token counts below, at
+    /// and above the kernels' tiles (4 tokens for AVX2, 8 for VNNI).
+    @Test(.enabled(if: !KernelPathsUnderTest.repacking.isEmpty,
+                   "no kernel path under test (this CPU, AUTOGLM_KERNELS) has repacked kernels"),
+          arguments: [(TensorType.q8_0, false), (.int8, false), (.int8, true)])
     func repackedKernelsEqualReferenceBitForBit(type: TensorType, asymmetric: Bool) throws {
-        try #require(InterleavedWeights.isAvailable, "this CPU has no AVX-512 VNNI: the repacked kernels never run here")
-        let shapes: [(rows: Int, cols: Int, tokens: Int)] = [(16, 32, 1), (37, 96, 3), (48, 160, 8), (33, 2048, 9), (80, 256, 17)]
+        let shapes: [(rows: Int, cols: Int, tokens: Int)] = [(16, 32, 1), (37, 96, 3), (48, 160, 8), (33, 2048, 9), (80, 256, 17),
+                                                              (32, 64, 5), (16, 96, 6)]
         for (i, s) in shapes.enumerated() {
             let seed = UInt64(0x51ED_2701 + i * 104_729)
             let reference = try Self.matmul(type, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .reference, threads: 1,
                                             seed: seed, asymmetric: asymmetric)
-            for threads in [1, 2, 3] {
-                let fast = try Self.matmul(type, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .emulation,
-                                           threads: threads, seed: seed, asymmetric: asymmetric, repacked: true)
-                #expect(reference.map(\.bitPattern) == fast.map(\.bitPattern), "\(type.name) \(s), \(threads) threads")
+            for path in KernelPathsUnderTest.repacking {
+                for threads in [1, 2, 3] {
+                    let fast = try Self.matmul(type, rows: s.rows, cols: s.cols, tokens: s.tokens, backend: .emulation, path: path,
+                                               threads: threads, seed: seed, asymmetric: asymmetric, repacked: true)
+                    #expect(reference.map(\.bitPattern) == fast.map(\.bitPattern), "\(type.name) \(s), \(path.name), \(threads) threads")
+                }
             }
             #expect(!reference.contains { $0.isNaN })
         }
@@ -165,28 +176,35 @@ import Testing
 
     @Test(arguments: [(TensorType.f32, false), (.q8_0, false), (.int8, false), (.int8, true)])
     func resultsDoNotDependOnThreadCount(type: TensorType, asymmetric: Bool) throws {
-        let one = try Self.matmul(type, rows: 37, cols: 96, tokens: 3, backend: .emulation, threads: 1, seed: 5, asymmetric: asymmetric)
+        let path = try KernelPath.configured()
+        let one = try Self.matmul(type, rows: 37, cols: 96, tokens: 3, backend: .emulation, path: path, threads: 1, seed: 5,
+                                  asymmetric: asymmetric)
         for threads in [2, 3, 4] {
-            let many = try Self.matmul(type, rows: 37, cols: 96, tokens: 3, backend: .emulation, threads: threads, seed: 5,
+            let many = try Self.matmul(type, rows: 37, cols: 96, tokens: 3, backend: .emulation, path: path, threads: threads, seed: 5,
                                        asymmetric: asymmetric)
             #expect(one.map(\.bitPattern) == many.map(\.bitPattern), "\(threads) threads")
         }
     }
 
-    /// The vectorized SwiGLU against the scalar loop on values across exp's whole range,
-    /// its cut-offs (88.8, −104), both zeros, infinities and NaN, with a ragged tail.
-    @Test func vectorizedSwiGLUEqualsScalarBitForBit() {
+    /// The vectorized SwiGLU of each path against the scalar loop on values across exp's
+    /// whole range, its cut-offs (88.8, −104), both zeros, infinities and NaN, with a ragged tail.
+    @Test(.enabled(if: !KernelPathsUnderTest.vectorized.isEmpty,
+                   "no kernel path under test (this CPU, AUTOGLM_KERNELS) has C kernels"))
+    func vectorizedSwiGLUEqualsScalarBitForBit() throws {
         var rng = Random(state: 99)
         var gate: [Float] = [0, -0, 88.8, -88.8, 104, -104, 88.79, -103.99, 1e-30, -1e-30, .infinity, -.infinity, .nan, 0.5, -0.5]
         for scale: Float in [1, 10, 120] { for _ in 0..<400 { gate.append(rng.float(scale)) } }
         gate.append(contentsOf: [3, -7, 11])  // count not a multiple of 8
         let up = gate.indices.map { _ in rng.float(2) }
         var scalar = [Float](repeating: 0, count: gate.count)
-        var vector = [Float](repeating: 0, count: gate.count)
         Ops.swiGLU(gate: gate, up: up, count: gate.count, out: &scalar)
-        Ops.swiGLU(gate: gate, up: up, count: gate.count, out: &vector, vectorized: true)
-        for i in gate.indices where scalar[i].bitPattern != vector[i].bitPattern && !(scalar[i].isNaN && vector[i].isNaN) {
-            Issue.record("gate \(gate[i]): scalar \(scalar[i]) vector \(vector[i])")
+        for path in KernelPathsUnderTest.vectorized {
+            var vector = [Float](repeating: .nan, count: gate.count)
+            let ran = aglm_swiglu(path.rawValue, gate, up, Int64(gate.count), &vector)
+            try #require(ran != 0, "\(path.name) has no SwiGLU kernel")
+            for i in gate.indices where scalar[i].bitPattern != vector[i].bitPattern && !(scalar[i].isNaN && vector[i].isNaN) {
+                Issue.record("\(path.name), gate \(gate[i]): scalar \(scalar[i]) vector \(vector[i])")
+            }
         }
     }
 
@@ -232,7 +250,9 @@ import Testing
     /// blocks of several magnitudes, an all-zero block, exact .5 ties (amax 127 makes
     /// x · id = x), and blocks with NaN, ±infinity or a largest value so tiny that 1/d
     /// overflows (both must give the same bytes, not trap); also the block sums.
-    @Test func vectorizedActivationQuantizationEqualsSwiftBitForBit() throws {
+    @Test(.enabled(if: !KernelPathsUnderTest.vectorized.isEmpty,
+                   "no kernel path under test (this CPU, AUTOGLM_KERNELS) has C kernels"))
+    func vectorizedActivationQuantizationEqualsSwiftBitForBit() throws {
         var rng = Random(state: 2024)
         let cols = 32 * 15
         var x: [Float] = []
@@ -264,11 +284,14 @@ import Testing
             }
         }
         ActivationQuantization.blockSums(swiftValues, count: tokens * cols, sums: &swiftSums)
-        let ran = aglm_quantize_rows(rows, Int64(cols), Int64(tokens), Int64(cols), &cValues, &cScales, &cSums)
-        try #require(ran != 0, "this CPU has no AVX-512: the C quantization never runs here")
-        #expect(cValues == swiftValues)
-        #expect(cScales.map(\.bitPattern) == swiftScales.map(\.bitPattern))
-        #expect(cSums == swiftSums)
+        for path in KernelPathsUnderTest.vectorized {
+            let ran = aglm_quantize_rows(path.rawValue, rows, Int64(cols), Int64(tokens), Int64(cols), &cValues, &cScales, &cSums)
+            try #require(ran != 0, "\(path.name) has no quantization kernel")
+            #expect(cValues == swiftValues, "\(path.name)")
+            #expect(cScales.map(\.bitPattern) == swiftScales.map(\.bitPattern), "\(path.name)")
+            #expect(cSums == swiftSums, "\(path.name)")
+            cValues = cValues.map { _ in 99 }; cScales = cScales.map { _ in .nan }; cSums = cSums.map { _ in 99 }
+        }
         // The non-finite cases by their definition, on the Swift spec itself.
         #expect(swiftValues[32 * 12] == -127 && swiftValues[32 * 12 + 3] == -128)       // amax 16 ignores NaN
         #expect(swiftValues[32 * 13 + 7] == -128 && swiftValues[32 * 13 + 8] == -128)   // ±∞ · 0

@@ -25,6 +25,8 @@ public struct ActivationScratch {
 /// depend on the thread count.
 public struct LinearKernels {
     public let backend: Backend
+    /// The C kernels every call runs (scalar: none; always scalar for the reference backend).
+    public let path: KernelPath
     public let pool: ThreadPool
     /// Times quantization and matmul separately when enabled (autoglm bench --profile).
     public let profile: OpProfile
@@ -35,11 +37,19 @@ public struct LinearKernels {
     /// than SDOT; the same bits either way.
     public var usesI8MM: Bool { task.useI8MM }
 
-    public init(backend: Backend, pool: ThreadPool, profile: OpProfile = OpProfile()) {
+    /// `path`: chosen once by the caller (KernelPath.configured()); the reference backend
+    /// ignores it and runs the Swift ground truth.
+    public init(backend: Backend, path: KernelPath, pool: ThreadPool, profile: OpProfile = OpProfile()) {
         self.backend = backend
+        self.path = backend == .reference ? .scalar : path
         self.pool = pool
         self.profile = profile
-        task = MatmulTask(backend: backend)
+        task = MatmulTask(backend: backend, path: self.path)
+    }
+
+    /// On the fastest path this CPU runs (KernelPath.detected; AUTOGLM_KERNELS is not read).
+    public init(backend: Backend, pool: ThreadPool, profile: OpProfile = OpProfile()) {
+        self.init(backend: backend, path: KernelPath.detected, pool: pool, profile: profile)
     }
 
     /// out[t·outStride + r] = Σ_c W[r, c] · x[t·xStride + c]   for t < tokens, r < W.rows.
@@ -103,7 +113,8 @@ extension LinearKernels {
         let values = scratch.values + firstRow * cols
         let scales = scratch.scales + firstRow * (cols / ActivationQuantization.blockSize)
         let sums = scratch.sums.map { $0 + firstRow * (cols / ActivationQuantization.blockSize) }
-        if aglm_rmsnorm_quantize_rows(x, Int64(xStride), weight, eps, Int64(tokens), Int64(cols), values, scales, sums) != 0 {
+        if aglm_rmsnorm_quantize_rows(path.rawValue, x, Int64(xStride), weight, eps, Int64(tokens), Int64(cols), values, scales,
+                                      sums) != 0 {
             return
         }
         for t in 0..<tokens {
@@ -119,7 +130,8 @@ extension LinearKernels {
     private func quantize(_ x: UnsafePointer<Float>, xStride: Int, tokens: Int, cols: Int, into scratch: ActivationScratch) {
         let sums = backend == .reference ? nil : scratch.sums
         if backend != .reference
-            && aglm_quantize_rows(x, Int64(xStride), Int64(tokens), Int64(cols), scratch.values, scratch.scales, sums) != 0 {
+            && aglm_quantize_rows(path.rawValue, x, Int64(xStride), Int64(tokens), Int64(cols), scratch.values, scratch.scales,
+                                  sums) != 0 {
             return
         }
         for t in 0..<tokens {
@@ -146,6 +158,7 @@ public struct MatmulOutput {
 /// One matmul's operands; task i computes rows [rows·i/n, rows·(i+1)/n) of each matrix.
 final class MatmulTask: ThreadPoolTask {
     let backend: Backend
+    let path: KernelPath
     var weights = WeightMatrix(name: "", type: .f32, rows: 0, cols: 0, data: UnsafeRawPointer(bitPattern: 64)!)
     var x = UnsafePointer<Float>(bitPattern: 64)!
     var xStride = 0
@@ -162,9 +175,10 @@ final class MatmulTask: ThreadPoolTask {
     /// VectorDot's SDOT loop). Decided once, here.
     let useI8MM: Bool
 
-    init(backend: Backend) {
+    init(backend: Backend, path: KernelPath) {
         self.backend = backend
-        useI8MM = backend == .neon && aglm_cpu_has_i8mm() != 0
+        self.path = path
+        useI8MM = backend == .neon && path == .neonI8mm && aglm_cpu_has_i8mm() != 0
     }
 
     func run(task: Int) {
@@ -175,23 +189,23 @@ final class MatmulTask: ThreadPoolTask {
 
     /// Task `task`'s share of one matrix: its rows (or 16-row groups) slice.
     private func runPart(_ w: WeightMatrix, out: UnsafeMutablePointer<Float>, outStride: Int, task: Int) {
-        if let packed = w.packed, backend != .reference, let sums = scratch.sums {
-            // Whole 16-row groups in the VNNI kernel, the rows % 16 tail rows in Swift.
+        if let packed = w.packed, path.usesRepackedWeights, let sums = scratch.sums {
+            // Whole 16-row groups in the path's kernel, the rows % 16 tail rows in Swift.
             let groups = w.rows / InterleavedWeights.groupRows
             let g0 = Int64(groups * task / taskCount), g1 = Int64(groups * (task + 1) / taskCount)
             if w.type == .int8 {
-                aglm_i8_packed_matmul(packed, Int64(w.cols), g0, g1, w.rowScales!, w.zeroPoints,
+                aglm_i8_packed_matmul(path.rawValue, packed, Int64(w.cols), g0, g1, w.rowScales!, w.zeroPoints,
                                       scratch.values, scratch.scales, sums, Int64(tokens), out, Int64(outStride))
             } else {
-                aglm_q8_packed_matmul(packed, Int64(w.cols), g0, g1, scratch.values, scratch.scales, sums, Int64(tokens),
-                                      out, Int64(outStride))
+                aglm_q8_packed_matmul(path.rawValue, packed, Int64(w.cols), g0, g1, scratch.values, scratch.scales, sums,
+                                      Int64(tokens), out, Int64(outStride))
             }
             if task == taskCount - 1 { rowsFromFileLayout(w, groups * InterleavedWeights.groupRows, w.rows, out: out, outStride: outStride) }
             return
         }
         let r0 = w.rows * task / taskCount, r1 = w.rows * (task + 1) / taskCount
-        if backend != .reference, let floatType = Self.floatKernelType(w.type),
-           aglm_float_matmul(floatType, w.data, Int64(w.rowBytes), Int64(w.cols), Int64(r0), Int64(r1), x, Int64(xStride),
+        if let floatType = Self.floatKernelType(w.type),
+           aglm_float_matmul(path.rawValue, floatType, w.data, Int64(w.rowBytes), Int64(w.cols), Int64(r0), Int64(r1), x, Int64(xStride),
                              Int64(tokens), out, Int64(outStride)) != 0 {
             return
         }

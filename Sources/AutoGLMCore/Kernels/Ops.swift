@@ -26,13 +26,14 @@ public enum Ops {
         for i in 0..<count { x[i] += y[i] }
     }
 
-    /// out = silu(gate) · up, the SwiGLU activation. `vectorized`: on x86 with AVX-512 the
-    /// same IEEE steps run 8 lanes at a time in C (bit-identical; KernelTests check it);
-    /// the reference backend keeps the scalar loop.
+    /// out = silu(gate) · up, the SwiGLU activation. On a kernel path with a SwiGLU kernel
+    /// (x86 AVX2, AVX-512) the same IEEE steps run 8 lanes at a time in C (bit-identical;
+    /// KernelTests check it); the scalar path, which the reference backend always has,
+    /// keeps this loop.
     @inline(__always)
     public static func swiGLU(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, count: Int, out: UnsafeMutablePointer<Float>,
-                              vectorized: Bool = false) {
-        if vectorized && aglm_swiglu(gate, up, Int64(count), out) != 0 { return }
+                              path: KernelPath = .scalar) {
+        if aglm_swiglu(path.rawValue, gate, up, Int64(count), out) != 0 { return }
         for i in 0..<count { out[i] = DeterministicMath.silu(gate[i]) * up[i] }
     }
 

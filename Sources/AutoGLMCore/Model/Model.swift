@@ -79,13 +79,14 @@ public final class Model {
         for buffer in packedBuffers { aglm_free(buffer) }
     }
 
-    /// Repacks every Q8_0 and INT8 matrix the matmuls read into the x86 VNNI kernels' layout
+    /// Repacks every Q8_0 and INT8 matrix the matmuls read into the x86 kernels' layout
     /// (InterleavedWeights) and releases the file pages it was read from, so resident memory holds
     /// one copy. Done once, at start-up, by InferenceState for the emulation backend on a
-    /// machine with the kernels; the file layout (`data`) stays valid for the reference
-    /// backend, the embedding lookup of tied models and the tail rows.
+    /// kernel path that reads that layout (KernelPath.usesRepackedWeights); the file layout
+    /// (`data`) stays valid for the reference backend, the embedding lookup of tied models,
+    /// the tail rows and the scalar path.
     public func packForFastKernels() throws(CoreError) {
-        guard packedBuffers.isEmpty, InterleavedWeights.isAvailable else { return }
+        guard packedBuffers.isEmpty else { return }
         func pack(_ w: inout WeightMatrix) throws(CoreError) {
             guard w.packed == nil, let buffer = try InterleavedWeights.pack(w) else { return }
             packedBuffers.append(buffer)

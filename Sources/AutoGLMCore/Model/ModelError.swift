@@ -12,6 +12,10 @@ public enum ModelError: Error, Equatable {
     case invalidScale(tensor: String, row: Int, bits: UInt32)
     case unknownBackend(String)
     case backendUnavailable(backend: String, reason: String)
+    /// AUTOGLM_KERNELS names no kernel path.
+    case unknownKernelPath(String)
+    /// AUTOGLM_KERNELS names a path this CPU cannot run; `available` lists those it can.
+    case kernelPathUnavailable(path: String, available: String)
 
     public var message: String {
         switch self {
@@ -33,6 +37,10 @@ public enum ModelError: Error, Equatable {
             return "tensor \(quoted(t)) row \(row): scale \(formatDouble(Double(Float(bitPattern: bits)))) is not a finite value ≥ 0"
         case .unknownBackend(let b): return "unknown backend \(quoted(b)) (reference, emulation, neon)"
         case .backendUnavailable(let b, let reason): return "backend \(quoted(b)) unavailable: \(reason)"
+        case .unknownKernelPath(let p):
+            return "unknown kernel path \(quoted(p)) in AUTOGLM_KERNELS (scalar, avx2, avx512vnni or avx512, neon, neon-dotprod, neon-i8mm)"
+        case .kernelPathUnavailable(let p, let available):
+            return "kernel path \(quoted(p)) (AUTOGLM_KERNELS) needs instructions this CPU lacks; it runs: \(available)"
         }
     }
 }

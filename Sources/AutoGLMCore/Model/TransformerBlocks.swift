@@ -127,7 +127,7 @@ extension InferenceState {
         }
         for t in 0..<tokens {
             Ops.swiGLU(gate: hb + t * 2 * ffn, up: hb + t * 2 * ffn + ffn, count: ffn, out: hb2 + t * ffn,
-                       vectorized: kernels.backend != .reference)
+                       path: kernels.path)
         }
         activationObserver?.observe(site: .ffnDownInput, layer: layer, values: hb2, stride: ffn, width: ffn, tokens: tokens)
         linear(w.wDown, input: hb2, inputWidth: ffn, output: xb, outputWidth: rowWidth, tokens: tokens)

@@ -34,16 +34,21 @@ public final class InferenceState {
     /// cost, no allocation) for inference.
     public var activationObserver: (any ActivationObserver)?
 
-    public init(model: Model, limits: RuntimeLimits, backend: Backend) throws(CoreError) {
+    /// `kernels`: the C kernel path; nil takes the process's (KernelPath.configured():
+    /// AUTOGLM_KERNELS or CPU detection), which throws when AUTOGLM_KERNELS is refused.
+    public init(model: Model, limits: RuntimeLimits, backend: Backend, kernels requested: KernelPath? = nil) throws(CoreError) {
         self.model = model
-        if backend == .emulation { try model.packForFastKernels() }
+        let path: KernelPath
+        if backend == .reference { path = .scalar } else if let requested { path = requested } else { path = try KernelPath.configured() }
+        if backend == .emulation && path.usesRepackedWeights { try model.packForFastKernels() }
         let plan = try MemoryPlan(config: model.config, weightsBytes: model.weightsBytes, limits: limits)
         self.plan = plan
         let arena = try Arena(plan: plan)
         self.arena = arena
         let profile = OpProfile()
         self.profile = profile
-        kernels = LinearKernels(backend: backend, pool: try ThreadPool(threads: limits.threads, pinToCores: limits.pinThreads), profile: profile)
+        kernels = LinearKernels(backend: backend, path: path,
+                                pool: try ThreadPool(threads: limits.threads, pinToCores: limits.pinThreads), profile: profile)
         x = arena.floats("residual x")
         xb = arena.floats("normed xb")
         postNormOut = arena.floats("post-norm out")

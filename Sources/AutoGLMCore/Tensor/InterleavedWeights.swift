@@ -1,7 +1,7 @@
 import CAutoGLMKernels
 import CAutoGLMSys
 
-/// The interleaved layout of the x86 VNNI kernels (CAutoGLMKernels) for Q8_0 and
+/// The interleaved layout of the x86 kernels (CAutoGLMKernels: AVX-512 VNNI, AVX2) for Q8_0 and
 /// per-channel INT8 matrices: rows in groups of 16, and per 32-column block the 16 rows'
 /// values four columns at a time, offset by +128 (Q8_0 blocks start with the 16 rows' f16
 /// scales). Same byte count as the file's layout, so a repacked copy costs exactly the
@@ -10,10 +10,6 @@ import CAutoGLMSys
 /// where they are.
 public enum InterleavedWeights {
     public static let groupRows = Int(AGLM_Q8_GROUP_ROWS)
-
-    /// Whether this CPU runs the repacked kernels (AVX-512 VNNI). False on aarch64, where
-    /// the Swift kernels compile to SDOT on the file's layout.
-    public static var isAvailable: Bool { aglm_q8_fast_kernels_available() != 0 }
 
     /// Bytes of `w`'s repacked groups (0 when it has none or its type has no such kernel).
     public static func packedBytes(_ w: WeightMatrix) -> Int {
