@@ -3,7 +3,7 @@
 // 32-block, then acc += (float)sum * (d_w * d_x) block by block in order — so their
 // results are bit-identical to the Swift kernels that aarch64 (NEON/SDOT) runs. On other
 // architectures every entry point reports "unavailable" and the Swift kernels run — except
-// aglm_i8mm_*, the aarch64 SMMLA kernels for CPUs with i8mm (same contract, same bits).
+// aglm_aarch64_*, the aarch64 kernels (armv8.0 NEON, SDOT, SMMLA; same contract, same bits).
 #ifndef CAUTOGLMKERNELS_H
 #define CAUTOGLMKERNELS_H
 
@@ -44,19 +44,34 @@ void aglm_i8_packed_matmul(const void *packed, int64_t cols, int64_t group_begin
                            const int8_t *xq, const float *xd, const int32_t *xsum, int64_t tokens,
                            float *out, int64_t out_stride);
 
-/// aarch64 with i8mm (SMMLA), file layout (no repacking): out[t * out_stride + r] =
-/// VectorDot.q8_0(row r, token t) for r in [row_begin, row_end), t < tokens — bit for bit.
-/// `weights` is the Q8_0 matrix (rows of `row_bytes`), xq/xd the quantized activations
-/// (token t at xq + t*cols, xd + t*cols/32). Returns 1 when it ran, 0 when this build has no
-/// i8mm code (not aarch64). The caller checks aglm_cpu_has_i8mm() first.
-int32_t aglm_i8mm_q8_0_rows(const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin, int64_t row_end,
-                            const int8_t *xq, const float *xd, int64_t tokens, float *out, int64_t out_stride);
+/// The aarch64 int8 matmul paths (aglm_aarch64_kernel_path): none on other architectures.
+#define AGLM_AARCH64_NONE 0
+/// armv8.0 Advanced SIMD: SMULL/SMLAL2 widening products, SADALP accumulation.
+#define AGLM_AARCH64_NEON 1
+/// Armv8.2 dot product (SDOT).
+#define AGLM_AARCH64_NEON_DOTPROD 2
+/// Armv8.6 int8 matrix multiply (SMMLA).
+#define AGLM_AARCH64_NEON_I8MM 3
+
+/// The fastest aarch64 int8 path this CPU has, from the kernel's CPU feature bits
+/// (AT_HWCAP2 & HWCAP2_I8MM, AT_HWCAP & HWCAP_ASIMDDP); AGLM_AARCH64_NONE elsewhere.
+int32_t aglm_aarch64_kernel_path(void);
+
+/// Q8_0 matmul on aarch64 path `path` (AGLM_AARCH64_*; the CPU must have it), file layout
+/// (no repacking): out[t * out_stride + r] = VectorDot.q8_0(row r, token t) for r in
+/// [row_begin, row_end), t < tokens — bit for bit, on every path. `weights` is the Q8_0
+/// matrix (rows of `row_bytes`), xq/xd the quantized activations (token t at xq + t*cols,
+/// xd + t*cols/32). Returns 1 when it ran, 0 when `path` is AGLM_AARCH64_NONE or this build
+/// is not for aarch64.
+int32_t aglm_aarch64_q8_0_rows(int32_t path, const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin,
+                               int64_t row_end, const int8_t *xq, const float *xd, int64_t tokens, float *out,
+                               int64_t out_stride);
 
 /// The same for per-channel INT8 rows (`cols` int8 values each): VectorDot.int8 with
 /// row_scales[r] and zero_points[r] (zero_points may be NULL: symmetric).
-int32_t aglm_i8mm_int8_rows(const int8_t *weights, int64_t cols, int64_t row_begin, int64_t row_end,
-                            const float *row_scales, const int8_t *zero_points, const int8_t *xq, const float *xd,
-                            int64_t tokens, float *out, int64_t out_stride);
+int32_t aglm_aarch64_int8_rows(int32_t path, const int8_t *weights, int64_t cols, int64_t row_begin, int64_t row_end,
+                               const float *row_scales, const int8_t *zero_points, const int8_t *xq, const float *xd,
+                               int64_t tokens, float *out, int64_t out_stride);
 
 #define AGLM_FLOAT_F32 0
 #define AGLM_FLOAT_F16 1

@@ -1,0 +1,166 @@
+// The row loops every aarch64 int8 matmul path shares (armv8.0 NEON, SDOT, SMMLA), a private
+// template header: each path's .c file includes it once, after aarch64_int8_common.h, defining
+//
+//   ROWS_KERNEL            the path's function attribute (its target features), or nothing
+//   ROWS_NAME(name)        the path's prefix for the two entry points
+//   tile_2x2(w0, w1, x0, x1, exact)      -> int32x4_t [w0·x0, w0·x1, w1·x0, w1·x1]
+//   tile_4x1(w0, w1, w2, w3, x, exact)   -> int32x4_t [w0·x, w1·x, w2·x, w3·x]
+//                          exact int32 dot products over 32 int8 columns (one block)
+//   ROWS_MAY_NEED_EXACT    (only when the tiles have a faster variant that is not exact for
+//                          every input: armv8.0 NEON) and rows_need_exact(xq, n), whether
+//                          these n activations need the exact variant
+//
+// A tile holds four (row, token) dot products in the four lanes of one vector, so each
+// block's float step — acc = acc + (float)sum · (d_w · d_x) for Q8_0, acc = acc +
+// (float)(sum − z·Σx) · d_x then · s_r for INT8 — is one lane-wise multiply/add per lane in
+// VectorDot's order (no FMA: kernel_prologue.h), and every path gives its bits. Several
+// tokens (prefill) take 2-row × 2-token tiles, which read each weight and activation block
+// once for two products; one token (decode) takes 4-row tiles. Rows or tokens that do not
+// fill a tile are paired with themselves and their duplicate results dropped.
+
+#ifndef ROWS_MAY_NEED_EXACT
+// SDOT and SMMLA sum in int32: exact for every input.
+static inline int rows_need_exact(const int8_t *xq, int64_t n) {
+    (void)xq; (void)n;
+    return 0;
+}
+#endif
+
+// Q8_0 block scale (IEEE binary16) as float. FCVT is exact for every number; it quiets a
+// signalling NaN that a bit-for-bit widening would keep, but the first multiply quiets it
+// with the same payload anyway, so the products are the same bits either way.
+static inline float q8_scale(const uint8_t *block) {
+    __fp16 h;
+    memcpy(&h, block, sizeof h);
+    return (float)h;
+}
+
+ROWS_KERNEL static inline float32x4_t q8_block_step(float32x4_t acc, int32x4_t sums, float32x4_t wd, float32x4_t xd) {
+    return vaddq_f32(acc, vmulq_f32(vcvtq_f32_s32(sums), vmulq_f32(wd, xd)));
+}
+
+ROWS_KERNEL static inline int32_t block_sum(const int8_t *x) {
+    return vaddlvq_s16(vaddq_s16(vpaddlq_s8(vld1q_s8(x)), vpaddlq_s8(vld1q_s8(x + AGLM_A64_BLOCK / 2))));
+}
+
+// S − z·Σx per lane, wrapping as Swift's &- and &*.
+ROWS_KERNEL static inline int32x4_t int8_block_sums(int32x4_t sums, int32x4_t z, int32x4_t xsum) {
+    return vsubq_s32(sums, vmulq_s32(z, xsum));
+}
+
+ROWS_KERNEL static inline __attribute__((always_inline)) void q8_rows(const uint8_t *weights, int64_t row_bytes, int64_t cols, int64_t row_begin,
+                                       int64_t row_end, const int8_t *xq, const float *xd, int64_t tokens, float *out,
+                                       int64_t out_stride, int exact) {
+    const int64_t blocks = cols / AGLM_A64_BLOCK;
+    if (tokens == 1) {
+        for (int64_t r = row_begin; r < row_end; r += 4) {
+            int64_t rr[4];
+            const int8_t *w[4];
+            aglm_a64_quad_rows(r, row_end, weights, row_bytes, rr, w);
+            float32x4_t acc = vdupq_n_f32(0.0f);
+            for (int64_t b = 0; b < blocks; b++) {
+                const int64_t o = b * AGLM_A64_Q8_BLOCK_BYTES;
+                const int32x4_t s = tile_4x1(w[0] + o + 2, w[1] + o + 2, w[2] + o + 2, w[3] + o + 2, xq + b * AGLM_A64_BLOCK,
+                                             exact);
+                const float32x4_t wd = {q8_scale((const uint8_t *)w[0] + o), q8_scale((const uint8_t *)w[1] + o),
+                                        q8_scale((const uint8_t *)w[2] + o), q8_scale((const uint8_t *)w[3] + o)};
+                acc = q8_block_step(acc, s, wd, vdupq_n_f32(xd[b]));
+            }
+            aglm_a64_store_quad(acc, out, rr);
+        }
+        return;
+    }
+    for (int64_t r = row_begin; r < row_end; r += 2) {
+        const int64_t r1 = r + 1 < row_end ? r + 1 : r;
+        const uint8_t *row0 = weights + r * row_bytes, *row1 = weights + r1 * row_bytes;
+        for (int64_t t = 0; t < tokens; t += 2) {
+            const int64_t t1 = t + 1 < tokens ? t + 1 : t;
+            const int8_t *x0 = xq + t * cols, *x1 = xq + t1 * cols;
+            float32x4_t acc = vdupq_n_f32(0.0f);  // [r·t, r·t1, r1·t, r1·t1]
+            for (int64_t b = 0; b < blocks; b++) {
+                const uint8_t *blk0 = row0 + b * AGLM_A64_Q8_BLOCK_BYTES, *blk1 = row1 + b * AGLM_A64_Q8_BLOCK_BYTES;
+                const int32x4_t s = tile_2x2((const int8_t *)(blk0 + 2), (const int8_t *)(blk1 + 2), x0 + b * AGLM_A64_BLOCK,
+                                             x1 + b * AGLM_A64_BLOCK, exact);
+                const float d0 = q8_scale(blk0), d1 = q8_scale(blk1);
+                const float e0 = xd[t * blocks + b], e1 = xd[t1 * blocks + b];
+                const float32x4_t wd = {d0, d0, d1, d1}, xdv = {e0, e1, e0, e1};
+                acc = q8_block_step(acc, s, wd, xdv);
+            }
+            aglm_a64_store_tile(acc, out, out_stride, r, r1, t, t1);
+        }
+    }
+}
+
+ROWS_KERNEL static inline __attribute__((always_inline)) void int8_rows(const int8_t *weights, int64_t cols, int64_t row_begin, int64_t row_end,
+                                         const float *row_scales, const int8_t *zero_points, const int8_t *xq,
+                                         const float *xd, int64_t tokens, float *out, int64_t out_stride, int exact) {
+    const int64_t blocks = cols / AGLM_A64_BLOCK;
+    if (tokens == 1) {
+        for (int64_t r = row_begin; r < row_end; r += 4) {
+            int64_t rr[4];
+            const int8_t *w[4];
+            aglm_a64_quad_rows(r, row_end, weights, cols, rr, w);
+            const int32x4_t z = zero_points != NULL
+                ? (int32x4_t){zero_points[rr[0]], zero_points[rr[1]], zero_points[rr[2]], zero_points[rr[3]]}
+                : vdupq_n_s32(0);
+            float32x4_t acc = vdupq_n_f32(0.0f);
+            for (int64_t b = 0; b < blocks; b++) {
+                const int64_t o = b * AGLM_A64_BLOCK;
+                int32x4_t s = tile_4x1(w[0] + o, w[1] + o, w[2] + o, w[3] + o, xq + o, exact);
+                if (zero_points != NULL) s = int8_block_sums(s, z, vdupq_n_s32(block_sum(xq + o)));
+                acc = vaddq_f32(acc, vmulq_f32(vcvtq_f32_s32(s), vdupq_n_f32(xd[b])));
+            }
+            const float32x4_t scale = {row_scales[rr[0]], row_scales[rr[1]], row_scales[rr[2]], row_scales[rr[3]]};
+            aglm_a64_store_quad(vmulq_f32(acc, scale), out, rr);
+        }
+        return;
+    }
+    for (int64_t r = row_begin; r < row_end; r += 2) {
+        const int64_t r1 = r + 1 < row_end ? r + 1 : r;
+        const int8_t *row0 = weights + r * cols, *row1 = weights + r1 * cols;
+        const int32_t z0 = zero_points != NULL ? zero_points[r] : 0, z1 = zero_points != NULL ? zero_points[r1] : 0;
+        const int32x4_t z = {z0, z0, z1, z1};
+        for (int64_t t = 0; t < tokens; t += 2) {
+            const int64_t t1 = t + 1 < tokens ? t + 1 : t;
+            const int8_t *x0 = xq + t * cols, *x1 = xq + t1 * cols;
+            float32x4_t acc = vdupq_n_f32(0.0f);  // [r·t, r·t1, r1·t, r1·t1]
+            for (int64_t b = 0; b < blocks; b++) {
+                const int64_t o = b * AGLM_A64_BLOCK;
+                int32x4_t s = tile_2x2(row0 + o, row1 + o, x0 + o, x1 + o, exact);
+                if (zero_points != NULL) {
+                    const int32_t sx0 = block_sum(x0 + o), sx1 = block_sum(x1 + o);
+                    s = int8_block_sums(s, z, (int32x4_t){sx0, sx1, sx0, sx1});
+                }
+                const float e0 = xd[t * blocks + b], e1 = xd[t1 * blocks + b];
+                acc = vaddq_f32(acc, vmulq_f32(vcvtq_f32_s32(s), (float32x4_t){e0, e1, e0, e1}));
+            }
+            const float32x4_t scale = {row_scales[r], row_scales[r], row_scales[r1], row_scales[r1]};
+            aglm_a64_store_tile(vmulq_f32(acc, scale), out, out_stride, r, r1, t, t1);
+        }
+    }
+}
+
+// The exact/inexact choice is made once per call, outside the loops, so each loop is
+// compiled twice with the choice constant (always inlined: the instructions of each path
+// then lie inside its entry points, where the cross-check's objdump looks for them).
+ROWS_KERNEL int32_t ROWS_NAME(q8_0_rows)(const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin,
+                                         int64_t row_end, const int8_t *xq, const float *xd, int64_t tokens, float *out,
+                                         int64_t out_stride) {
+    if (rows_need_exact(xq, tokens * cols)) {
+        q8_rows(weights, row_bytes, cols, row_begin, row_end, xq, xd, tokens, out, out_stride, 1);
+    } else {
+        q8_rows(weights, row_bytes, cols, row_begin, row_end, xq, xd, tokens, out, out_stride, 0);
+    }
+    return 1;
+}
+
+ROWS_KERNEL int32_t ROWS_NAME(int8_rows)(const int8_t *weights, int64_t cols, int64_t row_begin, int64_t row_end,
+                                         const float *row_scales, const int8_t *zero_points, const int8_t *xq,
+                                         const float *xd, int64_t tokens, float *out, int64_t out_stride) {
+    if (rows_need_exact(xq, tokens * cols)) {
+        int8_rows(weights, cols, row_begin, row_end, row_scales, zero_points, xq, xd, tokens, out, out_stride, 1);
+    } else {
+        int8_rows(weights, cols, row_begin, row_end, row_scales, zero_points, xq, xd, tokens, out, out_stride, 0);
+    }
+    return 1;
+}

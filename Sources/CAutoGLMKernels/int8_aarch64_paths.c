@@ -1,0 +1,71 @@
+// Which aarch64 int8 matmul path this CPU runs, and the calls that go to it. The path is
+// read from the kernel's CPU feature bits (getauxval), never from build flags: one armv8.0
+// binary runs SMMLA, SDOT or plain NEON, whichever the CPU it lands on has.
+#include "aarch64_int8_common.h"
+
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1UL << 20)
+#endif
+#ifndef HWCAP2_I8MM
+#define HWCAP2_I8MM (1UL << 13)
+#endif
+#endif
+
+int32_t aglm_aarch64_kernel_path(void) {
+#if defined(__aarch64__) && defined(__linux__)
+    if (getauxval(AT_HWCAP2) & HWCAP2_I8MM) return AGLM_AARCH64_NEON_I8MM;
+    if (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) return AGLM_AARCH64_NEON_DOTPROD;
+    return AGLM_AARCH64_NEON;
+#elif defined(__aarch64__)
+    return AGLM_AARCH64_NEON;
+#else
+    return AGLM_AARCH64_NONE;
+#endif
+}
+
+int32_t aglm_aarch64_q8_0_rows(int32_t path, const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin,
+                               int64_t row_end, const int8_t *xq, const float *xd, int64_t tokens, float *out,
+                               int64_t out_stride) {
+#if defined(__aarch64__)
+    switch (path) {
+    case AGLM_AARCH64_NEON_I8MM:
+        return aglm_i8mm_q8_0_rows(weights, row_bytes, cols, row_begin, row_end, xq, xd, tokens, out, out_stride);
+    case AGLM_AARCH64_NEON_DOTPROD:
+        return aglm_dotprod_q8_0_rows(weights, row_bytes, cols, row_begin, row_end, xq, xd, tokens, out, out_stride);
+    case AGLM_AARCH64_NEON:
+        return aglm_neon_q8_0_rows(weights, row_bytes, cols, row_begin, row_end, xq, xd, tokens, out, out_stride);
+    default:
+        return 0;
+    }
+#else
+    (void)path; (void)weights; (void)row_bytes; (void)cols; (void)row_begin; (void)row_end; (void)xq; (void)xd;
+    (void)tokens; (void)out; (void)out_stride;
+    return 0;
+#endif
+}
+
+int32_t aglm_aarch64_int8_rows(int32_t path, const int8_t *weights, int64_t cols, int64_t row_begin, int64_t row_end,
+                               const float *row_scales, const int8_t *zero_points, const int8_t *xq, const float *xd,
+                               int64_t tokens, float *out, int64_t out_stride) {
+#if defined(__aarch64__)
+    switch (path) {
+    case AGLM_AARCH64_NEON_I8MM:
+        return aglm_i8mm_int8_rows(weights, cols, row_begin, row_end, row_scales, zero_points, xq, xd, tokens, out,
+                                   out_stride);
+    case AGLM_AARCH64_NEON_DOTPROD:
+        return aglm_dotprod_int8_rows(weights, cols, row_begin, row_end, row_scales, zero_points, xq, xd, tokens, out,
+                                      out_stride);
+    case AGLM_AARCH64_NEON:
+        return aglm_neon_int8_rows(weights, cols, row_begin, row_end, row_scales, zero_points, xq, xd, tokens, out,
+                                   out_stride);
+    default:
+        return 0;
+    }
+#else
+    (void)path; (void)weights; (void)cols; (void)row_begin; (void)row_end; (void)row_scales; (void)zero_points; (void)xq;
+    (void)xd; (void)tokens; (void)out; (void)out_stride;
+    return 0;
+#endif
+}
