@@ -26,13 +26,39 @@ static inline int rows_need_exact(const int8_t *xq, int64_t n) {
 }
 #endif
 
-// Q8_0 block scale (IEEE binary16) as float. FCVT is exact for every number; it quiets a
-// signalling NaN that a bit-for-bit widening would keep, but the first multiply quiets it
-// with the same payload anyway, so the products are the same bits either way.
-static inline float q8_scale(const uint8_t *block) {
-    __fp16 h;
+// Q8_0 block scales (IEEE binary16) as floats, gathered into one vector and widened by
+// one FCVTL. FCVTL is exact for every number; it quiets a signalling NaN that a bit-for-bit
+// widening would keep, but the first multiply quiets it with the same payload anyway, so
+// the products are the same bits either way.
+static inline uint16x4_t q8_scale_lane(uint16x4_t v, const int8_t *block, const int lane) {
+    uint16_t h;
     memcpy(&h, block, sizeof h);
-    return (float)h;
+    return vset_lane_u16(h, v, lane);
+}
+
+// [d(b0), d(b1), d(b2), d(b3)] of four Q8_0 blocks.
+static inline float32x4_t q8_scales4(const int8_t *b0, const int8_t *b1, const int8_t *b2, const int8_t *b3) {
+    uint16x4_t v = vdup_n_u16(0);
+    v = q8_scale_lane(v, b0, 0);
+    v = q8_scale_lane(v, b1, 1);
+    v = q8_scale_lane(v, b2, 2);
+    v = q8_scale_lane(v, b3, 3);
+    return vcvt_f32_f16(vreinterpret_f16_u16(v));
+}
+
+// [d0, d0, d1, d1] of two Q8_0 blocks: a 2×2 tile's row scales.
+static inline float32x4_t q8_scales_2x2(const int8_t *b0, const int8_t *b1) {
+    uint16x4_t v = vdup_n_u16(0);
+    v = q8_scale_lane(v, b0, 0);
+    v = q8_scale_lane(v, b1, 1);
+    const float32x4_t d = vcvt_f32_f16(vreinterpret_f16_u16(v));
+    return vzip1q_f32(d, d);
+}
+
+// [e0, e1, e0, e1]: a 2×2 tile's token scales.
+static inline float32x4_t token_scales_2x2(const float *e0, const float *e1) {
+    const float32x2_t e = vld1_lane_f32(e1, vld1_dup_f32(e0), 1);
+    return vcombine_f32(e, e);
 }
 
 ROWS_KERNEL static inline float32x4_t q8_block_step(float32x4_t acc, int32x4_t sums, float32x4_t wd, float32x4_t xd) {
@@ -62,9 +88,8 @@ ROWS_KERNEL static inline __attribute__((always_inline)) void q8_rows(const uint
                 const int64_t o = b * AGLM_A64_Q8_BLOCK_BYTES;
                 const int32x4_t s = tile_4x1(w[0] + o + 2, w[1] + o + 2, w[2] + o + 2, w[3] + o + 2, xq + b * AGLM_A64_BLOCK,
                                              exact);
-                const float32x4_t wd = {q8_scale((const uint8_t *)w[0] + o), q8_scale((const uint8_t *)w[1] + o),
-                                        q8_scale((const uint8_t *)w[2] + o), q8_scale((const uint8_t *)w[3] + o)};
-                acc = q8_block_step(acc, s, wd, vdupq_n_f32(xd[b]));
+                const float32x4_t wd = q8_scales4(w[0] + o, w[1] + o, w[2] + o, w[3] + o);
+                acc = q8_block_step(acc, s, wd, vld1q_dup_f32(xd + b));
             }
             aglm_a64_store_quad(acc, out, rr);
         }
@@ -81,10 +106,8 @@ ROWS_KERNEL static inline __attribute__((always_inline)) void q8_rows(const uint
                 const uint8_t *blk0 = row0 + b * AGLM_A64_Q8_BLOCK_BYTES, *blk1 = row1 + b * AGLM_A64_Q8_BLOCK_BYTES;
                 const int32x4_t s = tile_2x2((const int8_t *)(blk0 + 2), (const int8_t *)(blk1 + 2), x0 + b * AGLM_A64_BLOCK,
                                              x1 + b * AGLM_A64_BLOCK, exact);
-                const float d0 = q8_scale(blk0), d1 = q8_scale(blk1);
-                const float e0 = xd[t * blocks + b], e1 = xd[t1 * blocks + b];
-                const float32x4_t wd = {d0, d0, d1, d1}, xdv = {e0, e1, e0, e1};
-                acc = q8_block_step(acc, s, wd, xdv);
+                const float32x4_t wd = q8_scales_2x2((const int8_t *)blk0, (const int8_t *)blk1);
+                acc = q8_block_step(acc, s, wd, token_scales_2x2(xd + t * blocks + b, xd + t1 * blocks + b));
             }
             aglm_a64_store_tile(acc, out, out_stride, r, r1, t, t1);
         }
@@ -108,7 +131,7 @@ ROWS_KERNEL static inline __attribute__((always_inline)) void int8_rows(const in
                 const int64_t o = b * AGLM_A64_BLOCK;
                 int32x4_t s = tile_4x1(w[0] + o, w[1] + o, w[2] + o, w[3] + o, xq + o, exact);
                 if (zero_points != NULL) s = int8_block_sums(s, z, vdupq_n_s32(block_sum(xq + o)));
-                acc = vaddq_f32(acc, vmulq_f32(vcvtq_f32_s32(s), vdupq_n_f32(xd[b])));
+                acc = vaddq_f32(acc, vmulq_f32(vcvtq_f32_s32(s), vld1q_dup_f32(xd + b)));
             }
             const float32x4_t scale = {row_scales[rr[0]], row_scales[rr[1]], row_scales[rr[2]], row_scales[rr[3]]};
             aglm_a64_store_quad(vmulq_f32(acc, scale), out, rr);
@@ -131,8 +154,7 @@ ROWS_KERNEL static inline __attribute__((always_inline)) void int8_rows(const in
                     const int32_t sx0 = block_sum(x0 + o), sx1 = block_sum(x1 + o);
                     s = int8_block_sums(s, z, (int32x4_t){sx0, sx1, sx0, sx1});
                 }
-                const float e0 = xd[t * blocks + b], e1 = xd[t1 * blocks + b];
-                acc = vaddq_f32(acc, vmulq_f32(vcvtq_f32_s32(s), (float32x4_t){e0, e1, e0, e1}));
+                acc = vaddq_f32(acc, vmulq_f32(vcvtq_f32_s32(s), token_scales_2x2(xd + t * blocks + b, xd + t1 * blocks + b)));
             }
             const float32x4_t scale = {row_scales[r], row_scales[r], row_scales[r1], row_scales[r1]};
             aglm_a64_store_tile(vmulq_f32(acc, scale), out, out_stride, r, r1, t, t1);
