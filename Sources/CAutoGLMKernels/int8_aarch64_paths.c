@@ -13,10 +13,14 @@
 #endif
 #endif
 
+// The i8mm path also needs dotprod: one-token calls go to the SDOT kernel, where a 2×2
+// SMMLA tile would waste half its products on a duplicate token. Every CPU with i8mm
+// known has dotprod; one without would get the armv8.0 path.
 int32_t aglm_aarch64_kernel_path(void) {
 #if defined(__aarch64__) && defined(__linux__)
-    if (getauxval(AT_HWCAP2) & HWCAP2_I8MM) return AGLM_AARCH64_NEON_I8MM;
-    if (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) return AGLM_AARCH64_NEON_DOTPROD;
+    const int dotprod = (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+    if (dotprod && (getauxval(AT_HWCAP2) & HWCAP2_I8MM)) return AGLM_AARCH64_NEON_I8MM;
+    if (dotprod) return AGLM_AARCH64_NEON_DOTPROD;
     return AGLM_AARCH64_NEON;
 #elif defined(__aarch64__)
     return AGLM_AARCH64_NEON;
@@ -29,7 +33,7 @@ int32_t aglm_aarch64_q8_0_rows(int32_t path, const void *weights, int64_t row_by
                                int64_t row_end, const int8_t *xq, const float *xd, int64_t tokens, float *out,
                                int64_t out_stride) {
 #if defined(__aarch64__)
-    switch (path) {
+    switch (path == AGLM_AARCH64_NEON_I8MM && tokens == 1 ? AGLM_AARCH64_NEON_DOTPROD : path) {
     case AGLM_AARCH64_NEON_I8MM:
         return aglm_i8mm_q8_0_rows(weights, row_bytes, cols, row_begin, row_end, xq, xd, tokens, out, out_stride);
     case AGLM_AARCH64_NEON_DOTPROD:
@@ -50,7 +54,7 @@ int32_t aglm_aarch64_int8_rows(int32_t path, const int8_t *weights, int64_t cols
                                const float *row_scales, const int8_t *zero_points, const int8_t *xq, const float *xd,
                                int64_t tokens, float *out, int64_t out_stride) {
 #if defined(__aarch64__)
-    switch (path) {
+    switch (path == AGLM_AARCH64_NEON_I8MM && tokens == 1 ? AGLM_AARCH64_NEON_DOTPROD : path) {
     case AGLM_AARCH64_NEON_I8MM:
         return aglm_i8mm_int8_rows(weights, cols, row_begin, row_end, row_scales, zero_points, xq, xd, tokens, out,
                                    out_stride);

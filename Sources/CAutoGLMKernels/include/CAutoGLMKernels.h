@@ -50,11 +50,11 @@ void aglm_i8_packed_matmul(const void *packed, int64_t cols, int64_t group_begin
 #define AGLM_AARCH64_NEON 1
 /// Armv8.2 dot product (SDOT).
 #define AGLM_AARCH64_NEON_DOTPROD 2
-/// Armv8.6 int8 matrix multiply (SMMLA).
+/// Armv8.6 int8 matrix multiply (SMMLA) for several tokens, SDOT for one (needs both).
 #define AGLM_AARCH64_NEON_I8MM 3
 
 /// The fastest aarch64 int8 path this CPU has, from the kernel's CPU feature bits
-/// (AT_HWCAP2 & HWCAP2_I8MM, AT_HWCAP & HWCAP_ASIMDDP); AGLM_AARCH64_NONE elsewhere.
+/// (AT_HWCAP2 & HWCAP2_I8MM with AT_HWCAP & HWCAP_ASIMDDP; HWCAP_ASIMDDP); AGLM_AARCH64_NONE elsewhere.
 int32_t aglm_aarch64_kernel_path(void);
 
 /// Q8_0 matmul on aarch64 path `path` (AGLM_AARCH64_*; the CPU must have it), file layout
