@@ -13,6 +13,7 @@
 
 #define AGLM_A64_BLOCK 32
 #define AGLM_A64_Q8_BLOCK_BYTES 34
+#define AGLM_A64_Q4_BLOCK_BYTES 18
 
 // [Σa, Σb, Σc, Σd] of four vectors' lanes (exact: int32 sums).
 static inline int32x4_t aglm_a64_lane_sums(int32x4_t a, int32x4_t b, int32x4_t c, int32x4_t d) {
@@ -50,6 +51,8 @@ static inline void aglm_a64_store_quad(float32x4_t acc, float *out, const int64_
 
 #define AGLM_A64_PATH_DECLARATIONS(prefix)                                                                              \
     int32_t prefix##_q8_0_rows(const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin, int64_t row_end, \
+                               const int8_t *xq, const float *xd, int64_t tokens, float *out, int64_t out_stride);      \
+    int32_t prefix##_q4_0_rows(const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin, int64_t row_end, \
                                const int8_t *xq, const float *xd, int64_t tokens, float *out, int64_t out_stride);      \
     int32_t prefix##_int8_rows(const int8_t *weights, int64_t cols, int64_t row_begin, int64_t row_end,                 \
                                const float *row_scales, const int8_t *zero_points, const int8_t *xq, const float *xd,   \

@@ -74,9 +74,24 @@ ROWS_KERNEL static inline int32x4_t int8_block_sums(int32x4_t sums, int32x4_t z,
     return vsubq_s32(sums, vmulq_s32(z, xsum));
 }
 
-ROWS_KERNEL static inline __attribute__((always_inline)) void q8_rows(const uint8_t *weights, int64_t row_bytes, int64_t cols, int64_t row_begin,
-                                       int64_t row_end, const int8_t *xq, const float *xd, int64_t tokens, float *out,
-                                       int64_t out_stride, int exact) {
+// The 32 int8 weights of a Q8_0 or Q4_0 block: in place for Q8_0 (after its scale),
+// unpacked into `buffer` for Q4_0 (column j in byte j's low nibble, column j+16 in its high
+// one, each minus 8), as ReferenceDot.q4_0 reads them.
+ROWS_KERNEL static inline const int8_t *block_weights(const uint8_t *block, int nibbles, int8_t buffer[AGLM_A64_BLOCK]) {
+    if (!nibbles) return (const int8_t *)(block + 2);
+    const uint8x16_t packed = vld1q_u8(block + 2);
+    const int8x16_t eight = vdupq_n_s8(8);
+    vst1q_s8(buffer, vsubq_s8(vreinterpretq_s8_u8(vandq_u8(packed, vdupq_n_u8(0x0F))), eight));
+    vst1q_s8(buffer + AGLM_A64_BLOCK / 2, vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(packed, 4)), eight));
+    return buffer;
+}
+
+// Q8_0 (block_bytes 34) or Q4_0 (18, nibbles): blocks that start with an f16 scale d_w,
+// acc = acc + (float)sum · (d_w · d_x) block by block.
+ROWS_KERNEL static inline __attribute__((always_inline)) void scaled_block_rows(
+    const uint8_t *weights, int64_t row_bytes, int64_t cols, int64_t row_begin, int64_t row_end, const int8_t *xq,
+    const float *xd, int64_t tokens, float *out, int64_t out_stride, int64_t block_bytes, int nibbles, int exact) {
+    int8_t unpacked[4][AGLM_A64_BLOCK] __attribute__((aligned(16)));
     const int64_t blocks = cols / AGLM_A64_BLOCK;
     if (tokens == 1) {
         for (int64_t r = row_begin; r < row_end; r += 4) {
@@ -85,9 +100,12 @@ ROWS_KERNEL static inline __attribute__((always_inline)) void q8_rows(const uint
             aglm_a64_quad_rows(r, row_end, weights, row_bytes, rr, w);
             float32x4_t acc = vdupq_n_f32(0.0f);
             for (int64_t b = 0; b < blocks; b++) {
-                const int64_t o = b * AGLM_A64_Q8_BLOCK_BYTES;
-                const int32x4_t s = tile_4x1(w[0] + o + 2, w[1] + o + 2, w[2] + o + 2, w[3] + o + 2, xq + b * AGLM_A64_BLOCK,
-                                             exact);
+                const int64_t o = b * block_bytes;
+                const int32x4_t s = tile_4x1(block_weights((const uint8_t *)w[0] + o, nibbles, unpacked[0]),
+                                             block_weights((const uint8_t *)w[1] + o, nibbles, unpacked[1]),
+                                             block_weights((const uint8_t *)w[2] + o, nibbles, unpacked[2]),
+                                             block_weights((const uint8_t *)w[3] + o, nibbles, unpacked[3]),
+                                             xq + b * AGLM_A64_BLOCK, exact);
                 const float32x4_t wd = q8_scales4(w[0] + o, w[1] + o, w[2] + o, w[3] + o);
                 acc = q8_block_step(acc, s, wd, vld1q_dup_f32(xd + b));
             }
@@ -103,9 +121,9 @@ ROWS_KERNEL static inline __attribute__((always_inline)) void q8_rows(const uint
             const int8_t *x0 = xq + t * cols, *x1 = xq + t1 * cols;
             float32x4_t acc = vdupq_n_f32(0.0f);  // [r·t, r·t1, r1·t, r1·t1]
             for (int64_t b = 0; b < blocks; b++) {
-                const uint8_t *blk0 = row0 + b * AGLM_A64_Q8_BLOCK_BYTES, *blk1 = row1 + b * AGLM_A64_Q8_BLOCK_BYTES;
-                const int32x4_t s = tile_2x2((const int8_t *)(blk0 + 2), (const int8_t *)(blk1 + 2), x0 + b * AGLM_A64_BLOCK,
-                                             x1 + b * AGLM_A64_BLOCK, exact);
+                const uint8_t *blk0 = row0 + b * block_bytes, *blk1 = row1 + b * block_bytes;
+                const int32x4_t s = tile_2x2(block_weights(blk0, nibbles, unpacked[0]), block_weights(blk1, nibbles, unpacked[1]),
+                                             x0 + b * AGLM_A64_BLOCK, x1 + b * AGLM_A64_BLOCK, exact);
                 const float32x4_t wd = q8_scales_2x2((const int8_t *)blk0, (const int8_t *)blk1);
                 acc = q8_block_step(acc, s, wd, token_scales_2x2(xd + t * blocks + b, xd + t1 * blocks + b));
             }
@@ -169,10 +187,21 @@ ROWS_KERNEL int32_t ROWS_NAME(q8_0_rows)(const void *weights, int64_t row_bytes,
                                          int64_t row_end, const int8_t *xq, const float *xd, int64_t tokens, float *out,
                                          int64_t out_stride) {
     if (rows_need_exact(xq, tokens * cols)) {
-        q8_rows(weights, row_bytes, cols, row_begin, row_end, xq, xd, tokens, out, out_stride, 1);
+        scaled_block_rows(weights, row_bytes, cols, row_begin, row_end, xq, xd, tokens, out, out_stride,
+                          AGLM_A64_Q8_BLOCK_BYTES, 0, 1);
     } else {
-        q8_rows(weights, row_bytes, cols, row_begin, row_end, xq, xd, tokens, out, out_stride, 0);
+        scaled_block_rows(weights, row_bytes, cols, row_begin, row_end, xq, xd, tokens, out, out_stride,
+                          AGLM_A64_Q8_BLOCK_BYTES, 0, 0);
     }
+    return 1;
+}
+
+// Q4_0 weights lie in [−8, 7]: two products never leave an int16 lane, so no exact variant.
+ROWS_KERNEL int32_t ROWS_NAME(q4_0_rows)(const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin,
+                                         int64_t row_end, const int8_t *xq, const float *xd, int64_t tokens, float *out,
+                                         int64_t out_stride) {
+    scaled_block_rows(weights, row_bytes, cols, row_begin, row_end, xq, xd, tokens, out, out_stride,
+                      AGLM_A64_Q4_BLOCK_BYTES, 1, 0);
     return 1;
 }
 

@@ -29,25 +29,41 @@ int32_t aglm_aarch64_kernel_path(void) {
 #endif
 }
 
-int32_t aglm_aarch64_q8_0_rows(int32_t path, const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin,
-                               int64_t row_end, const int8_t *xq, const float *xd, int64_t tokens, float *out,
-                               int64_t out_stride) {
+// Q8_0 (q4 == 0) or Q4_0 (q4 == 1) rows on `path`.
+static int32_t scaled_block_rows(int32_t path, int q4, const void *weights, int64_t row_bytes, int64_t cols,
+                                 int64_t row_begin, int64_t row_end, const int8_t *xq, const float *xd, int64_t tokens,
+                                 float *out, int64_t out_stride) {
 #if defined(__aarch64__)
     switch (path == AGLM_AARCH64_NEON_I8MM && tokens == 1 ? AGLM_AARCH64_NEON_DOTPROD : path) {
     case AGLM_AARCH64_NEON_I8MM:
-        return aglm_i8mm_q8_0_rows(weights, row_bytes, cols, row_begin, row_end, xq, xd, tokens, out, out_stride);
+        return (q4 ? aglm_i8mm_q4_0_rows : aglm_i8mm_q8_0_rows)(weights, row_bytes, cols, row_begin, row_end, xq, xd,
+                                                                tokens, out, out_stride);
     case AGLM_AARCH64_NEON_DOTPROD:
-        return aglm_dotprod_q8_0_rows(weights, row_bytes, cols, row_begin, row_end, xq, xd, tokens, out, out_stride);
+        return (q4 ? aglm_dotprod_q4_0_rows : aglm_dotprod_q8_0_rows)(weights, row_bytes, cols, row_begin, row_end, xq,
+                                                                      xd, tokens, out, out_stride);
     case AGLM_AARCH64_NEON:
-        return aglm_neon_q8_0_rows(weights, row_bytes, cols, row_begin, row_end, xq, xd, tokens, out, out_stride);
+        return (q4 ? aglm_neon_q4_0_rows : aglm_neon_q8_0_rows)(weights, row_bytes, cols, row_begin, row_end, xq, xd,
+                                                                tokens, out, out_stride);
     default:
         return 0;
     }
 #else
-    (void)path; (void)weights; (void)row_bytes; (void)cols; (void)row_begin; (void)row_end; (void)xq; (void)xd;
+    (void)path; (void)q4; (void)weights; (void)row_bytes; (void)cols; (void)row_begin; (void)row_end; (void)xq; (void)xd;
     (void)tokens; (void)out; (void)out_stride;
     return 0;
 #endif
+}
+
+int32_t aglm_aarch64_q8_0_rows(int32_t path, const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin,
+                               int64_t row_end, const int8_t *xq, const float *xd, int64_t tokens, float *out,
+                               int64_t out_stride) {
+    return scaled_block_rows(path, 0, weights, row_bytes, cols, row_begin, row_end, xq, xd, tokens, out, out_stride);
+}
+
+int32_t aglm_aarch64_q4_0_rows(int32_t path, const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin,
+                               int64_t row_end, const int8_t *xq, const float *xd, int64_t tokens, float *out,
+                               int64_t out_stride) {
+    return scaled_block_rows(path, 1, weights, row_bytes, cols, row_begin, row_end, xq, xd, tokens, out, out_stride);
 }
 
 int32_t aglm_aarch64_int8_rows(int32_t path, const int8_t *weights, int64_t cols, int64_t row_begin, int64_t row_end,

@@ -294,7 +294,7 @@ enum CrossCheckDriver {
 
     // MARK: - integer matmuls through LinearKernels
 
-    /// Q8_0 and INT8 (symmetric, asymmetric) matrices with an odd row count against 1, 2
+    /// Q8_0, Q4_0 and INT8 (symmetric, asymmetric) matrices with an odd row count against 1, 2
     /// and 5 tokens, through LinearKernels on 2 threads: on aarch64 this is the SMMLA path
     /// when the CPU has i8mm (qemu -cpu max), SDOT with dotprod (cortex-a76) and armv8.0
     /// NEON otherwise (cortex-a72), on x86 the emulation backend; all must print the same
@@ -315,7 +315,7 @@ enum CrossCheckDriver {
         }
         let rows = 37
         for cols in [96, 256] {
-            for kind in ["q8_0", "int8", "int8-asym"] {
+            for kind in ["q8_0", "q4_0", "int8", "int8-asym"] {
                 let bytes = matrixBytes(kind: kind, rows: rows, cols: cols, byte: { UInt8(truncatingIfNeeded: next()) },
                                         next: next)
                 let zeros = (0..<rows).map { _ in Int8(truncatingIfNeeded: next()) }
@@ -331,14 +331,19 @@ enum CrossCheckDriver {
         }
     }
 
-    /// A random matrix of `kind` ("q8_0", "int8", "int8-asym"): bytes from `byte`, and for
-    /// Q8_0 sane f16 block scales (random bytes would include NaN and infinities).
+    /// The tensor type of a sweep's `kind` ("q8_0", "q4_0", "int8", "int8-asym").
+    static func tensorType(_ kind: String) -> TensorType {
+        kind == "q8_0" ? .q8_0 : kind == "q4_0" ? .q4_0 : .int8
+    }
+
+    /// A random matrix of `kind`: bytes from `byte`, and for Q8_0 and Q4_0 sane f16 block
+    /// scales (random bytes would include NaN and infinities).
     static func matrixBytes(kind: String, rows: Int, cols: Int, byte: () -> UInt8, next: () -> UInt64) -> [UInt8] {
-        let type: TensorType = kind == "q8_0" ? .q8_0 : .int8
+        let type = tensorType(kind)
         var bytes = [UInt8](repeating: 0, count: rows * type.rowBytes(elements: cols)!)
         for i in 0..<bytes.count { bytes[i] = byte() }
-        if type == .q8_0 {
-            for b in stride(from: 0, to: bytes.count, by: 34) {
+        if type != .int8 {
+            for b in stride(from: 0, to: bytes.count, by: type == .q8_0 ? 34 : 18) {
                 let h = HalfFloat.fromFloat(Float(next() % 1000 + 1) / 65536)
                 bytes[b] = UInt8(truncatingIfNeeded: h); bytes[b + 1] = UInt8(truncatingIfNeeded: h >> 8)
             }
@@ -351,7 +356,7 @@ enum CrossCheckDriver {
     /// INT8 rows get scales (r+1)/8192, and `zeros` as zero points for "int8-asym".
     static func matmulHash(_ kernels: LinearKernels, kind: String, rows: Int, cols: Int, bytes: [UInt8], zeros: [Int8],
                            tokens: Int, x: [Float]?, values: inout [Int8], xScales: inout [Float]) -> String {
-        let type: TensorType = kind == "q8_0" ? .q8_0 : .int8
+        let type = tensorType(kind)
         let scales = (0..<rows).map { Float($0 + 1) / 8192 }
         var sums = [Int32](repeating: 0, count: tokens * cols / 32)
         if x == nil { ActivationQuantization.blockSums(values, count: tokens * cols, sums: &sums) }
@@ -405,7 +410,7 @@ enum CrossCheckDriver {
             }
         }
         let rows = 37, cols = 96
-        for kind in ["q8_0", "int8-asym"] {
+        for kind in ["q8_0", "q4_0", "int8-asym"] {
             let bytes = matrixBytes(kind: kind, rows: rows, cols: cols, byte: extremeByte, next: next)
             let zeros = (0..<rows).map { _ in Int8(truncatingIfNeeded: next()) }
             for tokens in [1, 2, 5] {

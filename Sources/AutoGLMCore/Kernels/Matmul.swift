@@ -166,7 +166,7 @@ final class MatmulTask: ThreadPoolTask {
     var second: MatmulOutput?
     var third: MatmulOutput?
 
-    /// neon: Q8_0 and INT8 rows go to the C kernel of the best int8 path the CPU has
+    /// neon: Q8_0, Q4_0 and INT8 rows go to the C kernel of the best int8 path the CPU has
     /// (SMMLA, SDOT or armv8.0 NEON; the same bits as VectorDot). Decided once, here, from
     /// the CPU's feature bits: AGLM_AARCH64_NONE on other backends and architectures.
     let aarch64Path: Int32
@@ -208,11 +208,14 @@ final class MatmulTask: ThreadPoolTask {
         rowsFromFileLayout(w, r0, r1, out: out, outStride: outStride)
     }
 
-    /// Rows r0..<r1 of a Q8_0 or INT8 matrix on the aarch64 C kernel; false for other types.
+    /// Rows r0..<r1 of a Q8_0, Q4_0 or INT8 matrix on the aarch64 C kernel; false for other types.
     private func aarch64Rows(_ w: WeightMatrix, _ r0: Int, _ r1: Int, out: UnsafeMutablePointer<Float>, outStride: Int) -> Bool {
         switch w.type {
         case .q8_0:
             return aglm_aarch64_q8_0_rows(aarch64Path, w.data, Int64(w.rowBytes), Int64(w.cols), Int64(r0), Int64(r1),
+                                          scratch.values, scratch.scales, Int64(tokens), out, Int64(outStride)) != 0
+        case .q4_0:
+            return aglm_aarch64_q4_0_rows(aarch64Path, w.data, Int64(w.rowBytes), Int64(w.cols), Int64(r0), Int64(r1),
                                           scratch.values, scratch.scales, Int64(tokens), out, Int64(outStride)) != 0
         case .int8:
             return aglm_aarch64_int8_rows(aarch64Path, w.data.assumingMemoryBound(to: Int8.self), Int64(w.cols), Int64(r0),

@@ -67,6 +67,11 @@ int32_t aglm_aarch64_q8_0_rows(int32_t path, const void *weights, int64_t row_by
                                int64_t row_end, const int8_t *xq, const float *xd, int64_t tokens, float *out,
                                int64_t out_stride);
 
+/// The same for Q4_0 rows (18-byte blocks): VectorDot.q4_0 (ReferenceDot.q4_0's arithmetic).
+int32_t aglm_aarch64_q4_0_rows(int32_t path, const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin,
+                               int64_t row_end, const int8_t *xq, const float *xd, int64_t tokens, float *out,
+                               int64_t out_stride);
+
 /// The same for per-channel INT8 rows (`cols` int8 values each): VectorDot.int8 with
 /// row_scales[r] and zero_points[r] (zero_points may be NULL: symmetric).
 int32_t aglm_aarch64_int8_rows(int32_t path, const int8_t *weights, int64_t cols, int64_t row_begin, int64_t row_end,
