@@ -11,11 +11,16 @@
 # Environment overrides:
 #   SWIFTC                 swiftc to use (default: swiftc on PATH, else /opt/swift/usr/bin/swiftc)
 #   AARCH64_SYSROOT        aarch64 glibc sysroot (default /usr/aarch64-linux-gnu)
-#   AARCH64_TARGET_CPU     -target-cpu for the Embedded build (default cortex-a78)
+#   AARCH64_TARGET_CPU     -target-cpu / -mcpu for the Embedded build (default generic: armv8.0,
+#                          so one binary runs on every CPU model below; the SDOT and SMMLA
+#                          kernels carry their own target attributes and run after CPU detection)
 #   XC_BACKEND_AARCH64     --backend passed to the aarch64 run (default neon)
 #   XC_BACKEND_X86         --backend passed to the host run (default emulation)
 #   XC_QEMU_CPU_I8MM       qemu CPU with i8mm for the SMMLA run (default max)
-#   XC_QEMU_CPU_SDOT       qemu CPU without i8mm for the SDOT run (default cortex-a76)
+#   XC_QEMU_CPU_SDOT       qemu CPU with dotprod, no i8mm, for the SDOT run (default cortex-a76)
+#   XC_QEMU_CPU_ARMV8      qemu armv8.0 CPU (no dotprod) for the plain NEON run (default cortex-a72)
+#   XC_SDOT_PROBE_CPU      -target-cpu of the informational SDOT probe (default cortex-a78)
+#   XC_BUILD_ONLY          1: stop after building both binaries (tools/arm_cost.py uses them)
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,13 +35,15 @@ cd "$repo_root"
 build=Toolchains/build
 obj=$build/obj
 sysroot=${AARCH64_SYSROOT:-/usr/aarch64-linux-gnu}
-target_cpu=${AARCH64_TARGET_CPU:-cortex-a78}
+target_cpu=${AARCH64_TARGET_CPU:-generic}
 backend_aarch64=${XC_BACKEND_AARCH64:-neon}
 backend_x86=${XC_BACKEND_X86:-emulation}
-# The aarch64 build runs twice: on a CPU with i8mm (integer matmuls on SMMLA) and on one
-# without (SDOT); both must print what x86 prints.
+# The aarch64 build runs three times: on a CPU with i8mm (integer matmuls on SMMLA), on one
+# with dotprod only (SDOT) and on an armv8.0 one (plain NEON); all must print what x86 prints.
 qemu_cpu_i8mm=${XC_QEMU_CPU_I8MM:-max}
 qemu_cpu_sdot=${XC_QEMU_CPU_SDOT:-cortex-a76}
+qemu_cpu_armv8=${XC_QEMU_CPU_ARMV8:-cortex-a72}
+sdot_probe_cpu=${XC_SDOT_PROBE_CPU:-cortex-a78}
 
 die() { echo "aarch64-cross-check: $*" >&2; exit 1; }
 
@@ -139,10 +146,40 @@ done
     -I "$obj/modulemap" \
     "${core_sources[@]}" "$driver" "$obj/shim-host.o" "${kernel_objs_host[@]}" -lm -o "$build/crosscheck-x86_64"
 
+if [[ ${XC_BUILD_ONLY:-0} == 1 ]]; then
+    echo "aarch64-cross-check: built $build/crosscheck-aarch64 and $build/crosscheck-x86_64 (XC_BUILD_ONLY, nothing run)"
+    exit 0
+fi
+
+# ---- armv8.0 build: SDOT and SMMLA only inside the kernels chosen by CPU detection ----
+# The binary is built for $target_cpu (armv8.0 by default), so it must run on a CPU without
+# dotprod: every SDOT (or UDOT/USDOT) must lie in an aglm_dotprod_* kernel and every
+# SMMLA (UMMLA/USMMLA) in an aglm_i8mm_* one, which only run when the CPU reports the
+# feature. Anything else — Swift code vectorized to SDOT, a helper not inlined — fails.
+[[ -n $objdump_bin ]] || die "aarch64-linux-gnu-objdump not found: apt-get install binutils-aarch64-linux-gnu"
+"$objdump_bin" -d --no-show-raw-insn "$build/crosscheck-aarch64" >"$obj/crosscheck-aarch64.dis"
+isa_report=$(awk '
+    /^[0-9a-f]+ <.*>:$/ { fn = substr($2, 2, length($2) - 3) }
+    $2 ~ /^(sdot|udot|usdot|sudot)$/ { kind = "dot" } $2 ~ /^(smmla|ummla|usmmla)$/ { kind = "mmla" }
+    $2 ~ /^(sdot|udot|usdot|sudot|smmla|ummla|usmmla)$/ {
+        allowed = (kind == "dot" && fn ~ /^aglm_dotprod_/) || (kind == "mmla" && fn ~ /^aglm_i8mm_/)
+        if (allowed) gated[kind]++; else { stray++; where[fn " " $2]++ }
+    }
+    fn ~ /^aglm_neon_/ && $2 ~ /^(smull|smull2|smlal|smlal2)$/ { widening++ }
+    fn ~ /^aglm_neon_/ && $2 == "sadalp" { sadalp++ }
+    END {
+        printf "sdot in aglm_dotprod_*: %d, smmla in aglm_i8mm_*: %d, armv8.0 NEON kernels: %d smull/smlal, %d sadalp, elsewhere: %d\n",
+            gated["dot"], gated["mmla"], widening, sadalp, stray + 0
+        for (w in where) printf "  stray %s (%d)\n", w, where[w]
+        exit (stray > 0 || gated["dot"] == 0 || gated["mmla"] == 0 || widening == 0 || sadalp == 0) ? 1 : 0
+    }' "$obj/crosscheck-aarch64.dis") && isa_ok=1 || isa_ok=0
+echo "isa (-target-cpu $target_cpu, objdump): $isa_report"
+((isa_ok)) || die "the armv8.0 build has SDOT/SMMLA outside the CPU-detected kernels, or lacks a kernel path (see $obj/crosscheck-aarch64.dis)"
+
 # ---- SDOT probe (informational) ------------------------------------------------------
 if [[ -f Toolchains/crosscheck/sdot_probe.swift && -n $objdump_bin ]]; then
     if "$swiftc" -enable-experimental-feature Embedded -target aarch64-none-none-elf \
-        -wmo -parse-as-library -O -target-cpu "$target_cpu" -module-name SDOTProbe \
+        -wmo -parse-as-library -O -target-cpu "$sdot_probe_cpu" -module-name SDOTProbe \
         -c Toolchains/crosscheck/sdot_probe.swift -o "$obj/sdot_probe.o" 2>"$obj/sdot_probe.log"; then
         # sdot instructions per probe function (plain loop vs Swift SIMD types).
         "$objdump_bin" -d --no-show-raw-insn "$obj/sdot_probe.o" | awk '
@@ -150,7 +187,7 @@ if [[ -f Toolchains/crosscheck/sdot_probe.swift && -n $objdump_bin ]]; then
             fn != "" && $2 == "sdot" { n[fn]++ }
             fn != "" && ($2 == "mla" || $2 == "smlal" || $2 == "smlal2") { m[fn]++ }
             END { for (f in n) { r = n[f] > 0 ? "SDOT, " n[f] " sdot instructions" : "NO sdot"
-                                 printf "info: %-12s -target-cpu '"$target_cpu"': %s (%d mla/smlal)\n", f, r, m[f] } }' | sort
+                                 printf "info: %-12s -target-cpu '"$sdot_probe_cpu"': %s (%d mla/smlal)\n", f, r, m[f] } }' | sort
     else
         echo "info: sdot_probe.swift did not compile (see $obj/sdot_probe.log)"
     fi
@@ -159,55 +196,60 @@ fi
 # ---- run and compare -----------------------------------------------------------------
 out=$build/out
 mkdir -p "$out"
-echo "== run: aarch64 under qemu-aarch64 -cpu $qemu_cpu_i8mm (i8mm) and -cpu $qemu_cpu_sdot (SDOT) --backend $backend_aarch64, host --backend $backend_x86"
+echo "== run: aarch64 under qemu-aarch64 -cpu $qemu_cpu_i8mm (expects neon-i8mm), -cpu $qemu_cpu_sdot (neon-dotprod) and -cpu $qemu_cpu_armv8 (neon), --backend $backend_aarch64; host --backend $backend_x86"
+# Each aarch64 run: its output-file suffix, qemu CPU model and the kernel path it must take.
+aarch64_runs=("aarch64:$qemu_cpu_i8mm:neon-i8mm" "aarch64-sdot:$qemu_cpu_sdot:neon-dotprod" "aarch64-armv8:$qemu_cpu_armv8:neon")
 failures=0
 checked=0
 rows=()
 for f in "${fixtures[@]}"; do
     name=$(basename "$f" .gguf)
-    a_out=$out/$name.aarch64.txt
-    s_out=$out/$name.aarch64-sdot.txt
     x_out=$out/$name.x86_64.txt
-    a_rc=0; s_rc=0; x_rc=0
-    qemu-aarch64 -cpu "$qemu_cpu_i8mm" -L "$sysroot" "$build/crosscheck-aarch64" "$f" --backend "$backend_aarch64" \
-        >"$a_out" 2>"$out/$name.aarch64.err" || a_rc=$?
-    qemu-aarch64 -cpu "$qemu_cpu_sdot" -L "$sysroot" "$build/crosscheck-aarch64" "$f" --backend "$backend_aarch64" \
-        >"$s_out" 2>"$out/$name.aarch64-sdot.err" || s_rc=$?
+    x_rc=0
     "$build/crosscheck-x86_64" "$f" --backend "$backend_x86" \
         >"$x_out" 2>"$out/$name.x86_64.err" || x_rc=$?
     lines=$(wc -l <"$x_out")
-    if [[ $a_rc -ne $x_rc || $s_rc -ne $x_rc ]]; then
-        result=FAIL; detail="exit codes differ (aarch64 i8mm $a_rc, aarch64 SDOT $s_rc, x86_64 $x_rc)"
-    elif ! diff -q "$a_out" "$x_out" >/dev/null; then
-        first=$(diff "$a_out" "$x_out" | head -n1 || true)
-        result=FAIL; detail="i8mm outputs differ, first hunk $first (diff $a_out $x_out)"
-    elif ! diff -q "$s_out" "$x_out" >/dev/null; then
-        first=$(diff "$s_out" "$x_out" | head -n1 || true)
-        result=FAIL; detail="SDOT outputs differ, first hunk $first (diff $s_out $x_out)"
-    elif [[ $a_rc -eq 0 ]] && ! { grep -qx "crosscheck: i8mm yes" "$out/$name.aarch64.err" &&
-                                  grep -qx "crosscheck: i8mm no" "$out/$name.aarch64-sdot.err"; }; then
-        result=FAIL; detail="the runs did not take the SMMLA and SDOT paths they were meant to (see $out/$name.aarch64*.err)"
-    elif [[ $a_rc -ne 0 ]]; then
-        # A malformed fixture must be rejected identically; it does not count as checked.
-        result=PASS; detail="identical rejection (exit $a_rc): $(tail -n1 "$x_out")"
-    elif ! grep -qx end "$x_out"; then
-        result=FAIL; detail="output incomplete (no 'end' line)"
-    else
-        result=PASS; detail="identical"; checked=$((checked + 1))
+    result=PASS; detail=""; rcs=""
+    for run in "${aarch64_runs[@]}"; do
+        IFS=: read -r suffix cpu path <<<"$run"
+        a_out=$out/$name.$suffix.txt
+        a_rc=0
+        qemu-aarch64 -cpu "$cpu" -L "$sysroot" "$build/crosscheck-aarch64" "$f" --backend "$backend_aarch64" \
+            >"$a_out" 2>"$out/$name.$suffix.err" || a_rc=$?
+        rcs+="$a_rc/"
+        [[ $result == PASS ]] || continue
+        if [[ $a_rc -ne $x_rc ]]; then
+            result=FAIL; detail="exit codes differ (-cpu $cpu $a_rc, x86_64 $x_rc)"
+        elif ! diff -q "$a_out" "$x_out" >/dev/null; then
+            first=$(diff "$a_out" "$x_out" | head -n1 || true)
+            result=FAIL; detail="-cpu $cpu ($path) outputs differ, first hunk $first (diff $a_out $x_out)"
+        elif [[ $a_rc -eq 0 ]] && ! grep -qx "crosscheck: kernels $path" "$out/$name.$suffix.err"; then
+            result=FAIL; detail="-cpu $cpu did not take the $path path (see $out/$name.$suffix.err)"
+        fi
+    done
+    if [[ $result == PASS ]]; then
+        if [[ $x_rc -ne 0 ]]; then
+            # A malformed fixture must be rejected identically; it does not count as checked.
+            detail="identical rejection (exit $x_rc): $(tail -n1 "$x_out")"
+        elif ! grep -qx end "$x_out"; then
+            result=FAIL; detail="output incomplete (no 'end' line)"
+        else
+            detail="identical (neon-i8mm, neon-dotprod, neon)"; checked=$((checked + 1))
+        fi
     fi
     [[ $result == PASS ]] || failures=$((failures + 1))
-    rows+=("$(printf '%-4s  %-32s  %6s  %3s  %3s  %s' "$result" "$name" "$lines" "$a_rc" "$x_rc" "$detail")")
+    rows+=("$(printf '%-4s  %-32s  %6s  %6s  %3s  %s' "$result" "$name" "$lines" "${rcs%/}" "$x_rc" "$detail")")
 done
 
 echo
-printf '%-4s  %-32s  %6s  %3s  %3s  %s\n' RES FIXTURE LINES A64 X86 DETAIL
+printf '%-4s  %-32s  %6s  %6s  %3s  %s\n' RES FIXTURE LINES A64 X86 DETAIL
 printf '%s\n' "${rows[@]}"
 echo
 if ((failures > 0)); then
     echo "aarch64-cross-check: FAIL — $failures of ${#fixtures[@]} fixture(s) differ between aarch64 (Embedded, qemu) and $(uname -m)"
     for f in "${fixtures[@]}"; do
         name=$(basename "$f" .gguf)
-        for a in aarch64 aarch64-sdot; do
+        for a in aarch64 aarch64-sdot aarch64-armv8; do
             if ! diff -q "$out/$name.$a.txt" "$out/$name.x86_64.txt" >/dev/null; then
                 echo "--- $name: diff $a x86_64 (first 20 lines)"
                 diff "$out/$name.$a.txt" "$out/$name.x86_64.txt" | head -n 20 || true
@@ -220,4 +262,4 @@ if ((checked == 0)); then
     echo "aarch64-cross-check: FAIL — no fixture was parsed end to end by both builds, nothing was really checked"
     exit 1
 fi
-echo "aarch64-cross-check: PASS — ${#fixtures[@]} fixture(s) ($checked parsed end to end), aarch64 (Embedded, qemu; SMMLA and SDOT runs) and $(uname -m) outputs identical"
+echo "aarch64-cross-check: PASS — ${#fixtures[@]} fixture(s) ($checked parsed end to end), aarch64 (Embedded, qemu; neon-i8mm on -cpu $qemu_cpu_i8mm, neon-dotprod on -cpu $qemu_cpu_sdot, neon on -cpu $qemu_cpu_armv8) and $(uname -m) outputs identical"

@@ -107,7 +107,9 @@ int32_t aglm_kernel_path_supported(int32_t path) {
     case AGLM_PATH_NEON_DOTPROD: return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
 #endif
 #if defined(__linux__) && defined(HWCAP2_I8MM)
-    case AGLM_PATH_NEON_I8MM: return (getauxval(AT_HWCAP2) & HWCAP2_I8MM) != 0;
+    // The i8mm kernels hand one-token calls to the SDOT kernel, so they need both.
+    case AGLM_PATH_NEON_I8MM:
+        return (getauxval(AT_HWCAP2) & HWCAP2_I8MM) != 0 && (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
 #endif
     default: return 0;
     }

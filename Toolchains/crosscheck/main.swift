@@ -23,13 +23,14 @@ func crossCheckEntry(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePo
 }
 
 enum CrossCheckDriver {
-    static let usage = "usage: crosscheck <model.gguf> [--backend reference|neon|emulation]"
+    static let usage = "usage: crosscheck <model.gguf> [--backend reference|neon|emulation] [--cost PROMPT GENERATED]"
     /// Bumped whenever the output format changes, so stale binaries are noticed.
-    static let formatVersion = 6
+    static let formatVersion = 7
 
     static func run(_ args: [String]) -> Int32 {
         var path: String? = nil
         var backend = "reference"
+        var cost: (prompt: Int, generated: Int)? = nil
         var i = 1
         while i < args.count {
             let a = args[i]
@@ -39,6 +40,14 @@ enum CrossCheckDriver {
                 i += 2
                 continue
             }
+            if a == "--cost" {
+                guard i + 2 < args.count, let p = Int(args[i + 1]), let g = Int(args[i + 2]), p > 0, g >= 0 else {
+                    printError(usage); return 2
+                }
+                cost = (p, g)
+                i += 3
+                continue
+            }
             if a == "-h" || a == "--help" { printError(usage); return 0 }
             guard path == nil, !a.hasPrefix("-") else { printError("unexpected argument '\(a)'\n" + usage); return 2 }
             path = a
@@ -46,17 +55,49 @@ enum CrossCheckDriver {
         }
         guard let path else { printError(usage); return 2 }
         printError("crosscheck: backend \(backend)")
+        if let cost { return runForCost(path: path, backend: backend, prompt: cost.prompt, generated: cost.generated) }
 
         print("crosscheck format \(formatVersion)")
         printMathSweep()
         printInt8KernelSweep(backend: backend)
         printMatmulSweep(backend: backend)
+        printExtremeMatmuls(backend: backend)
         let fileStatus = printModelFile(path: path)
         if fileStatus != 0 { return fileStatus }
         printTokenization(path: path)
         printGeneration(path: path, backend: backend)
         print("end")
         return 0
+    }
+
+    // MARK: - instruction-cost runs (tools/arm_cost.py)
+
+    /// Only the model's work, for counting instructions under qemu: one prefill of `prompt`
+    /// tokens in a single chunk, then `generated` single-token forward passes feeding fixed
+    /// ids (no sampling), on one thread. arm_cost.py subtracts runs with different counts, so
+    /// loading and set-up cancel. Prints the last logit's bits so the work cannot be skipped.
+    static func runForCost(path: String, backend: String, prompt: Int, generated: Int) -> Int32 {
+        do {
+            let model = try Model(path: path)
+            let chosen = try Backend(name: backend)
+            let state = try InferenceState(model: model,
+                                           limits: RuntimeLimits(maxContext: prompt + generated + 1, prefillChunk: prompt, threads: 1),
+                                           backend: chosen)
+            printError("crosscheck: kernels " + (state.kernels.aarch64KernelPath ?? "none"))
+            let vocab = model.config.vocabularySize
+            let ids = (0..<prompt).map { Int32((($0 * 37) + 11) % vocab) }
+            ids.withUnsafeBufferPointer { state.prefill(tokens: $0, startPosition: 0) }
+            var next = Int32(prompt % vocab)
+            for step in 0..<generated {
+                withUnsafePointer(to: &next) { state.forward(tokens: UnsafeBufferPointer(start: $0, count: 1), startPosition: prompt + step) }
+                next = Int32((Int(next) * 7 + 3) % vocab)
+            }
+            print("cost prompt \(prompt) generated \(generated) logit0 0x" + hex(UInt64(state.logits[0].bitPattern), width: 8))
+            return 0
+        } catch {
+            printError("cost run error: " + error.message)
+            return 1
+        }
     }
 
     // MARK: - generation (filled in by the model runtime)
@@ -253,11 +294,12 @@ enum CrossCheckDriver {
 
     // MARK: - integer matmuls through LinearKernels
 
-    /// Q8_0 and INT8 (symmetric, asymmetric) matrices with an odd row count against 1, 2
+    /// Q8_0, Q4_0 and INT8 (symmetric, asymmetric) matrices with an odd row count against 1, 2
     /// and 5 tokens, through LinearKernels on 2 threads: on aarch64 this is the SMMLA path
-    /// when the CPU has i8mm (qemu -cpu max) and the SDOT path otherwise, on x86 the
-    /// emulation backend; all must print the same bits. Odd rows and tokens exercise the
-    /// SMMLA tile's paired-with-itself edges.
+    /// when the CPU has i8mm (qemu -cpu max), SDOT with dotprod (cortex-a76) and armv8.0
+    /// NEON otherwise (cortex-a72), on x86 the emulation backend; all must print the same
+    /// bits. Odd rows and tokens exercise the tiles' paired-with-itself edges (2×2 tiles
+    /// for several tokens, 4-row tiles for one).
     static func printMatmulSweep(backend: String) {
         guard let chosen = try? Backend(name: backend), let pool = try? ThreadPool(threads: 2) else {
             print("matmul sweep: cannot set up backend")
@@ -265,7 +307,7 @@ enum CrossCheckDriver {
         }
         let kernels = LinearKernels(backend: chosen, pool: pool)
         // stderr, for the script to check that the path it meant to test ran.
-        printError("crosscheck: i8mm " + (kernels.usesI8MM ? "yes" : "no"))
+        printError("crosscheck: kernels " + (kernels.aarch64KernelPath ?? "none"))
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         func next() -> UInt64 {
             state ^= state << 13; state ^= state >> 7; state ^= state << 17
@@ -273,48 +315,110 @@ enum CrossCheckDriver {
         }
         let rows = 37
         for cols in [96, 256] {
-            for kind in ["q8_0", "int8", "int8-asym"] {
-                let type: TensorType = kind == "q8_0" ? .q8_0 : .int8
-                var bytes = [UInt8](repeating: 0, count: rows * type.rowBytes(elements: cols)!)
-                for i in 0..<bytes.count { bytes[i] = UInt8(truncatingIfNeeded: next()) }
-                if type == .q8_0 {
-                    // Sane f16 block scales (random bytes would include NaN and infinities).
-                    for b in stride(from: 0, to: bytes.count, by: 34) {
-                        let h = HalfFloat.fromFloat(Float(next() % 1000 + 1) / 65536)
-                        bytes[b] = UInt8(truncatingIfNeeded: h); bytes[b + 1] = UInt8(truncatingIfNeeded: h >> 8)
-                    }
-                }
-                let scales = (0..<rows).map { Float($0 + 1) / 8192 }
+            for kind in ["q8_0", "q4_0", "int8", "int8-asym"] {
+                let bytes = matrixBytes(kind: kind, rows: rows, cols: cols, byte: { UInt8(truncatingIfNeeded: next()) },
+                                        next: next)
                 let zeros = (0..<rows).map { _ in Int8(truncatingIfNeeded: next()) }
                 for tokens in [1, 2, 5] {
                     let x = (0..<(tokens * cols)).map { _ in Float(Int32(truncatingIfNeeded: next() >> 40) - (1 << 23)) / Float(1 << 21) }
-                    var out = [Float](repeating: 0, count: tokens * rows)
                     var values = [Int8](repeating: 0, count: tokens * cols)
                     var xScales = [Float](repeating: 0, count: tokens * cols / 32)
-                    var sums = [Int32](repeating: 0, count: tokens * cols / 32)
-                    bytes.withUnsafeBytes { w in
-                        scales.withUnsafeBufferPointer { s in
-                            zeros.withUnsafeBufferPointer { z in
-                                let matrix = WeightMatrix(name: kind, type: type, rows: rows, cols: cols, data: w.baseAddress!,
-                                                          rowScales: type == .int8 ? s.baseAddress! : nil,
-                                                          zeroPoints: kind == "int8-asym" ? z.baseAddress! : nil)
-                                values.withUnsafeMutableBufferPointer { v in
-                                    xScales.withUnsafeMutableBufferPointer { xs in
-                                        sums.withUnsafeMutableBufferPointer { sm in
-                                            let scratch = ActivationScratch(values: v.baseAddress!, scales: xs.baseAddress!,
-                                                                            sums: sm.baseAddress!, capacity: tokens * cols)
-                                            kernels.matmul(matrix, x: x, xStride: cols, tokens: tokens, out: &out, outStride: rows,
-                                                           scratch: scratch)
-                                        }
-                                    }
-                                }
+                    let hash = matmulHash(kernels, kind: kind, rows: rows, cols: cols, bytes: bytes, zeros: zeros, tokens: tokens,
+                                          x: x, values: &values, xScales: &xScales)
+                    print("matmul \(kind) rows \(rows) cols \(cols) tokens \(tokens) fnv1a64 " + hash)
+                }
+            }
+        }
+    }
+
+    /// The tensor type of a sweep's `kind` ("q8_0", "q4_0", "int8", "int8-asym").
+    static func tensorType(_ kind: String) -> TensorType {
+        kind == "q8_0" ? .q8_0 : kind == "q4_0" ? .q4_0 : .int8
+    }
+
+    /// A random matrix of `kind`: bytes from `byte`, and for Q8_0 and Q4_0 sane f16 block
+    /// scales (random bytes would include NaN and infinities).
+    static func matrixBytes(kind: String, rows: Int, cols: Int, byte: () -> UInt8, next: () -> UInt64) -> [UInt8] {
+        let type = tensorType(kind)
+        var bytes = [UInt8](repeating: 0, count: rows * type.rowBytes(elements: cols)!)
+        for i in 0..<bytes.count { bytes[i] = byte() }
+        if type != .int8 {
+            for b in stride(from: 0, to: bytes.count, by: type == .q8_0 ? 34 : 18) {
+                let h = HalfFloat.fromFloat(Float(next() % 1000 + 1) / 65536)
+                bytes[b] = UInt8(truncatingIfNeeded: h); bytes[b + 1] = UInt8(truncatingIfNeeded: h >> 8)
+            }
+        }
+        return bytes
+    }
+
+    /// One matmul through `kernels`, as a hash of its output bits. With `x` the kernels
+    /// quantize it into values/xScales; without, values/xScales are the quantized input.
+    /// INT8 rows get scales (r+1)/8192, and `zeros` as zero points for "int8-asym".
+    static func matmulHash(_ kernels: LinearKernels, kind: String, rows: Int, cols: Int, bytes: [UInt8], zeros: [Int8],
+                           tokens: Int, x: [Float]?, values: inout [Int8], xScales: inout [Float]) -> String {
+        let type = tensorType(kind)
+        let scales = (0..<rows).map { Float($0 + 1) / 8192 }
+        var sums = [Int32](repeating: 0, count: tokens * cols / 32)
+        if x == nil { ActivationQuantization.blockSums(values, count: tokens * cols, sums: &sums) }
+        let input = x ?? [Float](repeating: 0, count: 1)
+        var out = [Float](repeating: 0, count: tokens * rows)
+        bytes.withUnsafeBytes { w in
+            scales.withUnsafeBufferPointer { s in
+                zeros.withUnsafeBufferPointer { z in
+                    let matrix = WeightMatrix(name: kind, type: type, rows: rows, cols: cols, data: w.baseAddress!,
+                                              rowScales: type == .int8 ? s.baseAddress! : nil,
+                                              zeroPoints: kind == "int8-asym" ? z.baseAddress! : nil)
+                    values.withUnsafeMutableBufferPointer { v in
+                        xScales.withUnsafeMutableBufferPointer { xs in
+                            sums.withUnsafeMutableBufferPointer { sm in
+                                let scratch = ActivationScratch(values: v.baseAddress!, scales: xs.baseAddress!,
+                                                                sums: sm.baseAddress!, capacity: tokens * cols)
+                                kernels.matmul(matrix, x: input, xStride: cols, tokens: tokens, out: &out, outStride: rows,
+                                               scratch: scratch, inputQuantized: x == nil)
                             }
                         }
                     }
-                    var h = FNV1a64()
-                    for value in out { h.add(UInt64(value.bitPattern)) }
-                    print("matmul \(kind) rows \(rows) cols \(cols) tokens \(tokens) fnv1a64 " + hex(h.value, width: 16))
                 }
+            }
+        }
+        var h = FNV1a64()
+        for value in out { h.add(UInt64(value.bitPattern)) }
+        return hex(h.value, width: 16)
+    }
+
+    /// Matmuls on activations already quantized (so −128, which quantizeRow gives only for
+    /// non-finite input, can appear with finite scales) against weights full of −128: where
+    /// (−128)·(−128) + (−128)·(−128) overflows int16, the armv8.0 NEON path must switch to
+    /// its exact accumulation and still print x86's bits. 1, 2 and 5 tokens, 37 rows.
+    static func printExtremeMatmuls(backend: String) {
+        guard let chosen = try? Backend(name: backend), let pool = try? ThreadPool(threads: 2) else {
+            print("matmul extremes: cannot set up backend")
+            return
+        }
+        let kernels = LinearKernels(backend: chosen, pool: pool)
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> UInt64 {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return state
+        }
+        // Mostly the extremes, some ordinary values between them.
+        func extremeByte() -> UInt8 {
+            switch next() % 4 {
+            case 0, 1: return 0x80  // −128
+            case 2: return 0x7F
+            default: return UInt8(truncatingIfNeeded: next())
+            }
+        }
+        let rows = 37, cols = 96
+        for kind in ["q8_0", "q4_0", "int8-asym"] {
+            let bytes = matrixBytes(kind: kind, rows: rows, cols: cols, byte: extremeByte, next: next)
+            let zeros = (0..<rows).map { _ in Int8(truncatingIfNeeded: next()) }
+            for tokens in [1, 2, 5] {
+                var values = (0..<(tokens * cols)).map { _ in Int8(bitPattern: extremeByte()) }
+                var xScales = (0..<(tokens * cols / 32)).map { _ in Float(next() % 1000 + 1) / 4096 }
+                let hash = matmulHash(kernels, kind: kind, rows: rows, cols: cols, bytes: bytes, zeros: zeros, tokens: tokens,
+                                      x: nil, values: &values, xScales: &xScales)
+                print("matmul extremes \(kind) rows \(rows) cols \(cols) tokens \(tokens) fnv1a64 " + hash)
             }
         }
     }

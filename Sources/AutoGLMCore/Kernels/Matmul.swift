@@ -33,9 +33,17 @@ public struct LinearKernels {
     /// Reused for every call: handing the pool a closure would box it on the heap.
     private let task: MatmulTask
 
-    /// Whether the Q8_0/INT8 matmuls run on SMMLA (neon backend on a CPU with i8mm) rather
-    /// than SDOT; the same bits either way.
-    public var usesI8MM: Bool { task.useI8MM }
+    /// The aarch64 int8 path the Q8_0/INT8 matmuls run on with the neon backend:
+    /// "neon-i8mm" (SMMLA), "neon-dotprod" (SDOT) or "neon" (armv8.0); nil elsewhere.
+    /// The same bits on every path.
+    public var aarch64KernelPath: String? {
+        switch task.aarch64Path {
+        case AGLM_AARCH64_NEON_I8MM: return "neon-i8mm"
+        case AGLM_AARCH64_NEON_DOTPROD: return "neon-dotprod"
+        case AGLM_AARCH64_NEON: return "neon"
+        default: return nil
+        }
+    }
 
     /// `path`: chosen once by the caller (KernelPath.configured()); the reference backend
     /// ignores it and runs the Swift ground truth.
@@ -171,14 +179,26 @@ final class MatmulTask: ThreadPoolTask {
     var second: MatmulOutput?
     var third: MatmulOutput?
 
-    /// neon on a CPU with i8mm: Q8_0 and INT8 rows go to the SMMLA kernel (the same bits as
-    /// VectorDot's SDOT loop). Decided once, here.
-    let useI8MM: Bool
+    /// neon: Q8_0, Q4_0 and INT8 rows go to the C kernel of the best int8 path the CPU has
+    /// (SMMLA, SDOT or armv8.0 NEON; the same bits as VectorDot). Decided once, here, from
+    /// the CPU's feature bits: AGLM_AARCH64_NONE on other backends and architectures.
+    let aarch64Path: Int32
 
     init(backend: Backend, path: KernelPath) {
         self.backend = backend
         self.path = path
-        useI8MM = backend == .neon && path == .neonI8mm && aglm_cpu_has_i8mm() != 0
+        aarch64Path = backend == .neon ? Self.aarch64Path(for: path) : AGLM_AARCH64_NONE
+    }
+
+    /// The C kernels' id of an aarch64 path; AGLM_AARCH64_NONE for the others (scalar runs the
+    /// Swift kernels).
+    private static func aarch64Path(for path: KernelPath) -> Int32 {
+        switch path {
+        case .neonI8mm: return AGLM_AARCH64_NEON_I8MM
+        case .neonDotprod: return AGLM_AARCH64_NEON_DOTPROD
+        case .neon: return AGLM_AARCH64_NEON
+        case .scalar, .avx2, .avx512vnni: return AGLM_AARCH64_NONE
+        }
     }
 
     func run(task: Int) {
@@ -209,20 +229,23 @@ final class MatmulTask: ThreadPoolTask {
                              Int64(tokens), out, Int64(outStride)) != 0 {
             return
         }
-        if useI8MM && i8mmRows(w, r0, r1, out: out, outStride: outStride) { return }
+        if aarch64Path != AGLM_AARCH64_NONE && aarch64Rows(w, r0, r1, out: out, outStride: outStride) { return }
         rowsFromFileLayout(w, r0, r1, out: out, outStride: outStride)
     }
 
-    /// Rows r0..<r1 of a Q8_0 or INT8 matrix on the SMMLA kernel; false for other types.
-    private func i8mmRows(_ w: WeightMatrix, _ r0: Int, _ r1: Int, out: UnsafeMutablePointer<Float>, outStride: Int) -> Bool {
+    /// Rows r0..<r1 of a Q8_0, Q4_0 or INT8 matrix on the aarch64 C kernel; false for other types.
+    private func aarch64Rows(_ w: WeightMatrix, _ r0: Int, _ r1: Int, out: UnsafeMutablePointer<Float>, outStride: Int) -> Bool {
         switch w.type {
         case .q8_0:
-            return aglm_i8mm_q8_0_rows(w.data, Int64(w.rowBytes), Int64(w.cols), Int64(r0), Int64(r1), scratch.values,
-                                       scratch.scales, Int64(tokens), out, Int64(outStride)) != 0
+            return aglm_aarch64_q8_0_rows(aarch64Path, w.data, Int64(w.rowBytes), Int64(w.cols), Int64(r0), Int64(r1),
+                                          scratch.values, scratch.scales, Int64(tokens), out, Int64(outStride)) != 0
+        case .q4_0:
+            return aglm_aarch64_q4_0_rows(aarch64Path, w.data, Int64(w.rowBytes), Int64(w.cols), Int64(r0), Int64(r1),
+                                          scratch.values, scratch.scales, Int64(tokens), out, Int64(outStride)) != 0
         case .int8:
-            return aglm_i8mm_int8_rows(w.data.assumingMemoryBound(to: Int8.self), Int64(w.cols), Int64(r0), Int64(r1),
-                                       w.rowScales!, w.zeroPoints, scratch.values, scratch.scales, Int64(tokens), out,
-                                       Int64(outStride)) != 0
+            return aglm_aarch64_int8_rows(aarch64Path, w.data.assumingMemoryBound(to: Int8.self), Int64(w.cols), Int64(r0),
+                                          Int64(r1), w.rowScales!, w.zeroPoints, scratch.values, scratch.scales,
+                                          Int64(tokens), out, Int64(outStride)) != 0
         default:
             return false
         }

@@ -1,11 +1,11 @@
 // Hand-vectorised kernels, one set per CPU feature level (a "kernel path": AVX-512 VNNI,
-// AVX2 + FMA + F16C on x86; the aarch64 SMMLA kernels). Every one computes exactly
-// ReferenceDot's arithmetic — an exact int32 sum per 32-block, then
+// AVX2 + FMA + F16C on x86; armv8.0 NEON, SDOT and SMMLA on aarch64). Every one computes
+// exactly ReferenceDot's arithmetic — an exact int32 sum per 32-block, then
 // acc += (float)sum * (d_w * d_x) block by block in order — so the results are
-// bit-identical on every path and to the Swift kernels that aarch64 (NEON/SDOT) runs.
-// The path is chosen once at start-up (KernelPath in AutoGLMCore) and passed to each entry
-// point; an entry point returns 0 ("did not run") for a path it has no code for, and the
-// caller runs the Swift kernel instead.
+// bit-identical on every path. The path is chosen once at start-up (KernelPath in
+// AutoGLMCore, from aglm_kernel_path_supported) and passed to each entry point; an
+// entry point returns 0 ("did not run") for a path it has no code for, and the caller runs
+// the Swift kernel instead.
 #ifndef CAUTOGLMKERNELS_H
 #define CAUTOGLMKERNELS_H
 
@@ -59,19 +59,35 @@ void aglm_i8_packed_matmul(int32_t path, const void *packed, int64_t cols, int64
                            const int8_t *xq, const float *xd, const int32_t *xsum, int64_t tokens,
                            float *out, int64_t out_stride);
 
-/// aarch64 with i8mm (SMMLA), file layout (no repacking): out[t * out_stride + r] =
-/// VectorDot.q8_0(row r, token t) for r in [row_begin, row_end), t < tokens — bit for bit.
-/// `weights` is the Q8_0 matrix (rows of `row_bytes`), xq/xd the quantized activations
-/// (token t at xq + t*cols, xd + t*cols/32). Returns 1 when it ran, 0 when this build has no
-/// i8mm code (not aarch64). The caller checks aglm_cpu_has_i8mm() first.
-int32_t aglm_i8mm_q8_0_rows(const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin, int64_t row_end,
-                            const int8_t *xq, const float *xd, int64_t tokens, float *out, int64_t out_stride);
+/// The aarch64 int8 matmul paths (MatmulTask maps KernelPath to these): none elsewhere.
+#define AGLM_AARCH64_NONE 0
+/// armv8.0 Advanced SIMD: SMULL/SMLAL2 widening products, SADALP accumulation.
+#define AGLM_AARCH64_NEON 1
+/// Armv8.2 dot product (SDOT).
+#define AGLM_AARCH64_NEON_DOTPROD 2
+/// Armv8.6 int8 matrix multiply (SMMLA) for several tokens, SDOT for one (needs both).
+#define AGLM_AARCH64_NEON_I8MM 3
+
+/// Q8_0 matmul on aarch64 path `path` (AGLM_AARCH64_*; the CPU must have it), file layout
+/// (no repacking): out[t * out_stride + r] = VectorDot.q8_0(row r, token t) for r in
+/// [row_begin, row_end), t < tokens — bit for bit, on every path. `weights` is the Q8_0
+/// matrix (rows of `row_bytes`), xq/xd the quantized activations (token t at xq + t*cols,
+/// xd + t*cols/32). Returns 1 when it ran, 0 when `path` is AGLM_AARCH64_NONE or this build
+/// is not for aarch64.
+int32_t aglm_aarch64_q8_0_rows(int32_t path, const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin,
+                               int64_t row_end, const int8_t *xq, const float *xd, int64_t tokens, float *out,
+                               int64_t out_stride);
+
+/// The same for Q4_0 rows (18-byte blocks): VectorDot.q4_0 (ReferenceDot.q4_0's arithmetic).
+int32_t aglm_aarch64_q4_0_rows(int32_t path, const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin,
+                               int64_t row_end, const int8_t *xq, const float *xd, int64_t tokens, float *out,
+                               int64_t out_stride);
 
 /// The same for per-channel INT8 rows (`cols` int8 values each): VectorDot.int8 with
 /// row_scales[r] and zero_points[r] (zero_points may be NULL: symmetric).
-int32_t aglm_i8mm_int8_rows(const int8_t *weights, int64_t cols, int64_t row_begin, int64_t row_end,
-                            const float *row_scales, const int8_t *zero_points, const int8_t *xq, const float *xd,
-                            int64_t tokens, float *out, int64_t out_stride);
+int32_t aglm_aarch64_int8_rows(int32_t path, const int8_t *weights, int64_t cols, int64_t row_begin, int64_t row_end,
+                               const float *row_scales, const int8_t *zero_points, const int8_t *xq, const float *xd,
+                               int64_t tokens, float *out, int64_t out_stride);
 
 #define AGLM_FLOAT_F32 0
 #define AGLM_FLOAT_F16 1

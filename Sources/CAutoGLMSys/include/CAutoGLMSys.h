@@ -23,12 +23,6 @@
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #endif
-#if defined(__linux__) && defined(__aarch64__)
-#include <sys/auxv.h>
-#ifndef HWCAP2_I8MM
-#define HWCAP2_I8MM (1UL << 13)
-#endif
-#endif
 
 /// Opens a file read-only. Returns the fd or -errno.
 static inline int32_t aglm_open_readonly(const char *path) {
@@ -198,16 +192,6 @@ static inline int32_t aglm_cpu_count(void) {
 /// CPUs this process may run on (its sched_getaffinity mask: taskset, cpusets), or
 /// -1 when the mask cannot be read.
 int32_t aglm_affinity_cpu_count(void);
-
-/// 1 when this aarch64 CPU has the int8 matrix multiply instructions (FEAT_I8MM: SMMLA),
-/// as the kernel reports them in AT_HWCAP2; 0 on other CPUs and architectures.
-static inline int32_t aglm_cpu_has_i8mm(void) {
-#if defined(__linux__) && defined(__aarch64__)
-    return (getauxval(AT_HWCAP2) & HWCAP2_I8MM) != 0 ? 1 : 0;
-#else
-    return 0;
-#endif
-}
 
 /// Writes all bytes to fd (1 = stdout, 2 = stderr). Returns 0 or -errno.
 static inline int32_t aglm_write_all(int32_t fd, const void *bytes, size_t count) {
