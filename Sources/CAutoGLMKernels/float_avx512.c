@@ -8,8 +8,14 @@
 #include <immintrin.h>
 
 #define X86_KERNEL __attribute__((target("avx2,f16c,avx512f,avx512vl")))
+// Specialised in full: `type`, `nr` and `nt` must be constants where these are inlined, so
+// the tile's accumulators live in registers (a runtime-sized tile kept them on the stack,
+// a load, add and store per product, and ran about 10x slower).
+#define INLINE_KERNEL X86_KERNEL static inline __attribute__((always_inline))
+// 4 rows × 6 tokens: 24 accumulators, 6 activation vectors and a weight vector fit the 32
+// ymm registers AVX-512VL gives; each weight load (and F16/BF16 widening) serves 6 tokens.
 #define ROW_TILE 4
-#define TOKEN_TILE 3
+#define TOKEN_TILE 6
 
 static int float_available(void) {
     __builtin_cpu_init();
@@ -17,7 +23,7 @@ static int float_available(void) {
         && __builtin_cpu_supports("avx512vl");
 }
 
-X86_KERNEL static inline __m256 load8(int32_t type, const uint8_t *row, int64_t i) {
+INLINE_KERNEL __m256 load8(const int32_t type, const uint8_t *row, int64_t i) {
     switch (type) {
     case AGLM_FLOAT_F32: return _mm256_loadu_ps((const float *)row + i);
     case AGLM_FLOAT_F16: return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)row + i)));
@@ -28,7 +34,7 @@ X86_KERNEL static inline __m256 load8(int32_t type, const uint8_t *row, int64_t 
     }
 }
 
-X86_KERNEL static inline float load1(int32_t type, const uint8_t *row, int64_t i) {
+INLINE_KERNEL float load1(const int32_t type, const uint8_t *row, int64_t i) {
     switch (type) {
     case AGLM_FLOAT_F32: return ((const float *)row)[i];
     case AGLM_FLOAT_F16: return _cvtsh_ss(((const uint16_t *)row)[i]);
@@ -41,18 +47,19 @@ X86_KERNEL static inline float load1(int32_t type, const uint8_t *row, int64_t i
     }
 }
 
-X86_KERNEL static inline float reduce8(__m256 acc) {
+INLINE_KERNEL float reduce8(__m256 acc) {
     // ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7))
     const __m128 half = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));  // l_i + l_{i+4}
     const __m128 quarter = _mm_add_ps(half, _mm_movehl_ps(half, half));                          // (0)+(2), (1)+(3)
     return _mm_cvtss_f32(_mm_add_ss(quarter, _mm_shuffle_ps(quarter, quarter, 1)));
 }
 
-X86_KERNEL static void tile(int32_t type, const uint8_t *w, int64_t row_bytes, int nr, const float *x, int64_t x_stride,
-                            int nt, int64_t cols, float *out, int64_t out_stride) {
+/// out[t][r] for r < nr, t < nt: one 8-lane accumulator per (row, token) pair.
+INLINE_KERNEL void tile(const int32_t type, const uint8_t *w, int64_t row_bytes, const int nr, const float *x,
+                        int64_t x_stride, const int nt, int64_t cols, float *out, int64_t out_stride) {
     __m256 acc[ROW_TILE][TOKEN_TILE];
-    for (int r = 0; r < ROW_TILE; r++)
-        for (int t = 0; t < TOKEN_TILE; t++) acc[r][t] = _mm256_setzero_ps();
+    for (int r = 0; r < nr; r++)
+        for (int t = 0; t < nt; t++) acc[r][t] = _mm256_setzero_ps();
     int64_t i = 0;
     for (; i + 8 <= cols; i += 8) {
         __m256 xv[TOKEN_TILE];
@@ -76,16 +83,53 @@ X86_KERNEL static void tile(int32_t type, const uint8_t *w, int64_t row_bytes, i
     }
 }
 
+/// `tile` with nt (1...TOKEN_TILE) turned into a constant.
+#define TILE_FOR_TOKENS(TYPE, NR, NT)                                                                   \
+    switch (NT) {                                                                                       \
+    case 1: tile(TYPE, w, row_bytes, NR, x, x_stride, 1, cols, out, out_stride); break;                 \
+    case 2: tile(TYPE, w, row_bytes, NR, x, x_stride, 2, cols, out, out_stride); break;                 \
+    case 3: tile(TYPE, w, row_bytes, NR, x, x_stride, 3, cols, out, out_stride); break;                 \
+    case 4: tile(TYPE, w, row_bytes, NR, x, x_stride, 4, cols, out, out_stride); break;                 \
+    case 5: tile(TYPE, w, row_bytes, NR, x, x_stride, 5, cols, out, out_stride); break;                 \
+    default: tile(TYPE, w, row_bytes, NR, x, x_stride, TOKEN_TILE, cols, out, out_stride); break;       \
+    }
+
+/// Rows [row_begin, row_end) × every token, in tiles: ROW_TILE rows at a time (single
+/// rows at the end), each row tile against every token tile while its weights are in L1.
+INLINE_KERNEL void float_matmul_of_type(const int32_t type, const uint8_t *weights, int64_t row_bytes, int64_t cols,
+                                        int64_t row_begin, int64_t row_end, const float *x_all, int64_t x_stride,
+                                        int64_t tokens, float *out_all, int64_t out_stride) {
+    for (int64_t r0 = row_begin; r0 < row_end;) {
+        const int full = row_end - r0 >= ROW_TILE;
+        for (int64_t t0 = 0; t0 < tokens; t0 += TOKEN_TILE) {
+            const int nt = (int)(tokens - t0 < TOKEN_TILE ? tokens - t0 : TOKEN_TILE);
+            const uint8_t *w = weights + r0 * row_bytes;
+            const float *x = x_all + t0 * x_stride;
+            float *out = out_all + t0 * out_stride + r0;
+            if (full) {
+                TILE_FOR_TOKENS(type, ROW_TILE, nt)
+            } else {
+                TILE_FOR_TOKENS(type, 1, nt)
+            }
+        }
+        r0 += full ? ROW_TILE : 1;
+    }
+}
+
 X86_KERNEL static void float_matmul(int32_t type, const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin,
                                     int64_t row_end, const float *x, int64_t x_stride, int64_t tokens, float *out,
                                     int64_t out_stride) {
-    for (int64_t r0 = row_begin; r0 < row_end; r0 += ROW_TILE) {
-        const int nr = (int)(row_end - r0 < ROW_TILE ? row_end - r0 : ROW_TILE);
-        for (int64_t t0 = 0; t0 < tokens; t0 += TOKEN_TILE) {
-            const int nt = (int)(tokens - t0 < TOKEN_TILE ? tokens - t0 : TOKEN_TILE);
-            tile(type, (const uint8_t *)weights + r0 * row_bytes, row_bytes, nr, x + t0 * x_stride, x_stride, nt, cols,
-                 out + t0 * out_stride + r0, out_stride);
-        }
+    const uint8_t *w = (const uint8_t *)weights;
+    switch (type) {
+    case AGLM_FLOAT_F32:
+        float_matmul_of_type(AGLM_FLOAT_F32, w, row_bytes, cols, row_begin, row_end, x, x_stride, tokens, out, out_stride);
+        break;
+    case AGLM_FLOAT_F16:
+        float_matmul_of_type(AGLM_FLOAT_F16, w, row_bytes, cols, row_begin, row_end, x, x_stride, tokens, out, out_stride);
+        break;
+    default:
+        float_matmul_of_type(AGLM_FLOAT_BF16, w, row_bytes, cols, row_begin, row_end, x, x_stride, tokens, out, out_stride);
+        break;
     }
 }
 
