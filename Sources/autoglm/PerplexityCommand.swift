@@ -42,8 +42,9 @@ struct PerplexityCommand: ParsableCommand {
         }
         let loaded = try coreCall { () throws(CoreError) in try Model(path: path) }
         let tokenizer = try coreCall { () throws(CoreError) in try Tokenizer(gguf: loaded.gguf) }
-        let limits = RuntimeLimits(maxContext: context, prefillChunk: min(64, context), threads: threading.threads,
-                                   pinThreads: threading.pinThreads)
+        let chunk = min(Int(ProcessInfo.processInfo.environment["PPL_CHUNK"] ?? "") ?? 64, context)
+        let limits = RuntimeLimits(maxContext: context, prefillChunk: chunk, threads: threading.threads,
+                                   pinThreads: threading.pinThreads, logitsRows: chunk)
         let state = try coreCall { () throws(CoreError) in try InferenceState(model: loaded, limits: limits, backend: chosen) }
         if useArmNN { printError(try armnn.attach(to: state, tokenizer: tokenizer)) }
         // As llama.cpp: BOS (when the vocabulary adds one) starts the token stream, and each

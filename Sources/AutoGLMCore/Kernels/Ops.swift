@@ -36,9 +36,12 @@ public enum Ops {
         for i in 0..<count { out[i] = DeterministicMath.silu(gate[i]) * up[i] }
     }
 
-    /// In-place softmax over `count` scores.
+    /// In-place softmax over `count` scores. `vectorized`: on x86 with AVX-512 the exps run
+    /// 8 lanes at a time in C, the same bits (KernelTests check it); the reference backend
+    /// keeps the scalar loop.
     @inline(__always)
-    public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int, vectorized: Bool = false) {
+        if vectorized && aglm_softmax(x, Int64(count)) != 0 { return }
         var maxValue = -Float.infinity
         for i in 0..<count { maxValue = max(maxValue, x[i]) }
         var sum: Float = 0
