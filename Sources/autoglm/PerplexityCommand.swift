@@ -42,7 +42,8 @@ struct PerplexityCommand: ParsableCommand {
         }
         let loaded = try coreCall { () throws(CoreError) in try Model(path: path) }
         let tokenizer = try coreCall { () throws(CoreError) in try Tokenizer(gguf: loaded.gguf) }
-        let chunk = min(Int(ProcessInfo.processInfo.environment["PPL_CHUNK"] ?? "") ?? 64, context)
+        // A logits row per chunk row: each window's scored half runs as batched passes.
+        let chunk = min(64, context)
         let limits = RuntimeLimits(maxContext: context, prefillChunk: chunk, threads: threading.threads,
                                    pinThreads: threading.pinThreads, logitsRows: chunk)
         let state = try coreCall { () throws(CoreError) in try InferenceState(model: loaded, limits: limits, backend: chosen) }
