@@ -5,7 +5,9 @@ Same GGUF files, same text, same window (--context) and threads. Each round runs
 file once through both tools, the order flipping each round, and times the whole process
 (load, tokenize, score) by wall clock; the table reports the minimum and the median per
 tool, the speed ratio of the minima (llama.cpp time / ours: above 1 means we are faster),
-and both perplexities, which must agree.
+each process's CPU time (user + system; on a shared machine wall time mostly measures the
+other jobs, while spinning worker threads inflate CPU time), and both perplexities,
+which must agree.
 
 llama.cpp is its `llama-perplexity` tool (--llama-perplexity PATH), built from the
 llama-cpp-python sdist (no CLI ships in the wheel):
@@ -30,6 +32,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -74,9 +77,15 @@ def cpu_summary() -> str:
     return f"{model}; {' '.join(f for f in wanted if f in flags)}; {os.cpu_count()} CPUs"
 
 
+CPU_SECONDS: list[float] = []  # user + system time of the last child, next to its wall time
+
+
 def timed(command: list[str]) -> tuple[float, str]:
     started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(command, check=True, capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU_SECONDS.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     return time.perf_counter() - started, out.stdout + out.stderr
 
 
@@ -127,6 +136,7 @@ def main() -> None:
     print(f"CPU: {cpu_summary()}")
     print(f"text {args.text}, context {args.context}, threads {args.threads}, {args.rounds} rounds, llama.cpp via {llama_name}")
     times: dict[tuple[str, str], list[float]] = {}
+    cpu: dict[tuple[str, str], list[float]] = {}
     ppl: dict[tuple[str, str], float] = {}
     for r in range(args.rounds):
         for model in models:
@@ -137,17 +147,20 @@ def main() -> None:
                 else:
                     seconds, value = run_llama(args.llama_perplexity, model, args.text, args.context, args.threads)
                 times.setdefault((model, who), []).append(seconds)
+                cpu.setdefault((model, who), []).append(CPU_SECONDS[-1])
                 ppl[(model, who)] = value
-                print(f"  round {r + 1} {Path(model).name:28} {who:5} {seconds:7.2f} s  ppl {value:.4f}", flush=True)
+                print(f"  round {r + 1} {Path(model).name:28} {who:5} {seconds:7.2f} s wall {CPU_SECONDS[-1]:7.2f} s CPU"
+                      f"  ppl {value:.4f}", flush=True)
     print()
-    print("| file | ours min / median (s) | llama.cpp min / median (s) | speed, llama.cpp time / ours | ppl ours | ppl llama.cpp |")
-    print("|---|---|---|---|---|---|")
+    print("| file | ours wall min / median (s) | llama.cpp wall min / median (s) | speed (llama.cpp wall / ours) "
+          "| CPU s ours / llama.cpp (min) | ppl ours | ppl llama.cpp |")
+    print("|---|---|---|---|---|---|---|")
     for model in models:
         ours, llama = times[(model, "ours")], times[(model, "llama")]
         print(f"| {Path(model).name} | {min(ours):.2f} / {statistics.median(ours):.2f} | "
               f"{min(llama):.2f} / {statistics.median(llama):.2f} | {min(llama) / min(ours):.2f}x | "
+              f"{min(cpu[(model, 'ours')]):.2f} / {min(cpu[(model, 'llama')]):.2f} | "
               f"{ppl[(model, 'ours')]:.4f} | {ppl[(model, 'llama')]:.4f} |")
-
 
 if __name__ == "__main__":
     main()

@@ -125,17 +125,16 @@ public final class InferenceState {
 
     /// Runs any number of prompt tokens through `forward` in the chunks the memory plan
     /// sized the activations for. Every (row, token) is computed the same way whatever the
-    /// chunking, so the result equals one big pass bit for bit. Only the last chunk computes
-    /// logits (its last token's), and none when `wantsLogits` is false: the other chunks'
-    /// would be overwritten unread.
+    /// chunking, so the result equals one big pass bit for bit. Each chunk computes its last
+    /// token's logits (an activation observer sees the output projection's input once per
+    /// chunk); with `wantsLogits` false none do, when only the K/V is wanted.
     public func prefill(tokens: UnsafeBufferPointer<Int32>, startPosition: Int, sequence: Int = 0, wantsLogits: Bool = true) {
         let chunk = limits.prefillChunk
         var done = 0
         while done < tokens.count {
             let n = min(chunk, tokens.count - done)
-            let last = done + n == tokens.count
             forward(tokens: UnsafeBufferPointer(rebasing: tokens[done..<(done + n)]), startPosition: startPosition + done,
-                    sequence: sequence, logits: last && wantsLogits ? .lastRow : .none, firstLogitsRow: sequence)
+                    sequence: sequence, logits: wantsLogits ? .lastRow : .none, firstLogitsRow: sequence)
             done += n
         }
     }
