@@ -116,6 +116,28 @@ INLINE_KERNEL void float_matmul_of_type(const int32_t type, const uint8_t *weigh
     }
 }
 
+// F16/BF16 rows widened to F32 once per row tile when several token tiles reuse them
+// (prefill), instead of once per token tile: the same values (widening is exact), so the
+// same bits, and the conversions leave the FP pipes to the products.
+#define WIDEN_MAX_COLS 4096
+
+INLINE_KERNEL void widened_float_matmul(const int32_t type, const uint8_t *weights, int64_t row_bytes, int64_t cols,
+                                        int64_t row_begin, int64_t row_end, const float *x, int64_t x_stride,
+                                        int64_t tokens, float *out, int64_t out_stride) {
+    float wide[ROW_TILE * WIDEN_MAX_COLS];
+    for (int64_t r0 = row_begin; r0 < row_end; r0 += ROW_TILE) {
+        const int64_t nr = row_end - r0 < ROW_TILE ? row_end - r0 : ROW_TILE;
+        for (int64_t r = 0; r < nr; r++) {
+            const uint8_t *row = weights + (r0 + r) * row_bytes;
+            int64_t i = 0;
+            for (; i + 8 <= cols; i += 8) _mm256_storeu_ps(wide + r * cols + i, load8(type, row, i));
+            for (; i < cols; i++) wide[r * cols + i] = load1(type, row, i);
+        }
+        float_matmul_of_type(AGLM_FLOAT_F32, (const uint8_t *)wide, cols * 4, cols, 0, nr, x, x_stride, tokens,
+                             out + r0, out_stride);
+    }
+}
+
 X86_KERNEL static void float_matmul(int32_t type, const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin,
                                     int64_t row_end, const float *x, int64_t x_stride, int64_t tokens, float *out,
                                     int64_t out_stride) {
@@ -125,10 +147,18 @@ X86_KERNEL static void float_matmul(int32_t type, const void *weights, int64_t r
         float_matmul_of_type(AGLM_FLOAT_F32, w, row_bytes, cols, row_begin, row_end, x, x_stride, tokens, out, out_stride);
         break;
     case AGLM_FLOAT_F16:
-        float_matmul_of_type(AGLM_FLOAT_F16, w, row_bytes, cols, row_begin, row_end, x, x_stride, tokens, out, out_stride);
+        if (tokens > TOKEN_TILE && cols <= WIDEN_MAX_COLS) {
+            widened_float_matmul(AGLM_FLOAT_F16, w, row_bytes, cols, row_begin, row_end, x, x_stride, tokens, out, out_stride);
+        } else {
+            float_matmul_of_type(AGLM_FLOAT_F16, w, row_bytes, cols, row_begin, row_end, x, x_stride, tokens, out, out_stride);
+        }
         break;
     default:
-        float_matmul_of_type(AGLM_FLOAT_BF16, w, row_bytes, cols, row_begin, row_end, x, x_stride, tokens, out, out_stride);
+        if (tokens > TOKEN_TILE && cols <= WIDEN_MAX_COLS) {
+            widened_float_matmul(AGLM_FLOAT_BF16, w, row_bytes, cols, row_begin, row_end, x, x_stride, tokens, out, out_stride);
+        } else {
+            float_matmul_of_type(AGLM_FLOAT_BF16, w, row_bytes, cols, row_begin, row_end, x, x_stride, tokens, out, out_stride);
+        }
         break;
     }
 }
