@@ -33,6 +33,9 @@ for kernel_path in "${kernel_paths[@]}"; do
   echo "tools/test.sh: swift test, kernel path ${kernel_path:-detected} (AUTOGLM_KERNELS)"
   AUTOGLM_KERNELS=$kernel_path swift test
 done
+# The kernel tests again under qemu-x86_64 posing as an AVX2-only and a pre-AVX CPU: the
+# start-up detection itself must pick avx2 and scalar there, and pass.
+if [ "$(uname -m)" = x86_64 ]; then tools/x86_cpu_models.sh; fi
 # The cross-check runs an aarch64 binary too, which would refuse an x86 AUTOGLM_KERNELS:
 # it compares the detected paths (the forced one met the reference in swift test above).
 env -u AUTOGLM_KERNELS Toolchains/aarch64-cross-check.sh

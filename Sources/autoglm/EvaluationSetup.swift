@@ -31,8 +31,9 @@ struct EvaluationSetup {
                       prefillChunk: Int = 64) throws -> InferenceState {
         let chosen = try resolveBackend(backend)
         warnIfBeyondTrainedContext(context, model.config)
+        // A logits row per chunk row: perplexity scores each window's second half in batched passes.
         let limits = RuntimeLimits(maxContext: context, prefillChunk: min(prefillChunk, context), threads: threads,
-                                   pinThreads: pinThreads)
+                                   pinThreads: pinThreads, logitsRows: min(prefillChunk, context))
         return try coreCall { () throws(CoreError) in try InferenceState(model: model, limits: limits, backend: chosen) }
     }
 }

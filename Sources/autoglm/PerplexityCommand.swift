@@ -43,8 +43,10 @@ struct PerplexityCommand: ParsableCommand {
         let loaded = try coreCall { () throws(CoreError) in try Model(path: path) }
         let tokenizer = try coreCall { () throws(CoreError) in try Tokenizer(gguf: loaded.gguf) }
         warnIfBeyondTrainedContext(context, loaded.config)
-        let limits = RuntimeLimits(maxContext: context, prefillChunk: min(64, context), threads: threading.threads,
-                                   pinThreads: threading.pinThreads)
+        // A logits row per chunk row: each window's scored half runs as batched passes.
+        let chunk = min(64, context)
+        let limits = RuntimeLimits(maxContext: context, prefillChunk: chunk, threads: threading.threads,
+                                   pinThreads: threading.pinThreads, logitsRows: chunk)
         let state = try coreCall { () throws(CoreError) in try InferenceState(model: loaded, limits: limits, backend: chosen) }
         if useArmNN { printError(try armnn.attach(to: state, tokenizer: tokenizer)) }
         // As llama.cpp: BOS (when the vocabulary adds one) starts the token stream, and each

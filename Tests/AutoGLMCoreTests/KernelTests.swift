@@ -93,7 +93,9 @@ import Testing
         return out
     }
 
-    static let shapes: [(rows: Int, cols: Int, tokens: Int)] = [(1, 32, 1), (7, 96, 3), (33, 160, 2), (64, 512, 5), (5, 2048, 1)]
+    // (13, 96, 13) and (8, 64, 6) fill the float kernel's whole 6-row × 4-token tiles and leave row and token tails.
+    static let shapes: [(rows: Int, cols: Int, tokens: Int)] = [(1, 32, 1), (7, 96, 3), (33, 160, 2), (64, 512, 5), (5, 2048, 1),
+                                                                (13, 96, 13), (8, 64, 6)]
 
     /// Every kernel path this machine runs (KernelPathsUnderTest), file layout.
     @Test(arguments: TensorType.allCases)

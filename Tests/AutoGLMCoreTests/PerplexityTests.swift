@@ -33,6 +33,60 @@ import Testing
         #expect(abs(result.bitsPerByte - nll / Foundation.log(2) / Double(result.scoredBytes)) < 1e-9)
     }
 
+    /// The scored half of each window runs as batched passes with a logits row per token
+    /// (forwardLogitsOfEveryToken), not as one decode step per position: the same bits as
+    /// scoring one token at a time, for float and quantized weights and any pass size.
+    @Test(arguments: ["glm4-f32", "glm4-f16", "glm4-q8_0", "llama-q8_0"])
+    func batchedScoringEqualsOneTokenAtATime(fixture: String) throws {
+        let model = try Model(path: Fixtures.path("models/\(fixture).gguf"))
+        let vocab = model.config.vocabularySize
+        let tokens: [Int32] = (0..<70).map { Int32(($0 * 29 + 3) % vocab) }
+        let context = 20
+        func run(chunk: Int) throws -> (PerplexityResult, [[Float]]) {
+            let limits = RuntimeLimits(maxContext: context, prefillChunk: chunk, threads: 2, logitsRows: chunk)
+            let state = try InferenceState(model: model, limits: limits, backend: .emulation)
+            var scored: [[Float]] = []
+            let result = try Perplexity.evaluate(state: state, tokens: tokens, context: context, bos: 1,
+                                                 tokenByteCount: { _ in 1 },
+                                                 onScored: { logits, _ in scored.append(Array(UnsafeBufferPointer(start: logits, count: vocab))) })
+            return (result, scored)
+        }
+        let (single, singleLogits) = try run(chunk: 1)
+        #expect(single.scoredTokens == 3 * (context - 1 - context / 2))
+        for chunk in [4, 7, context] {
+            let (batched, batchedLogits) = try run(chunk: chunk)
+            #expect(batched.scoredTokens == single.scoredTokens)
+            #expect(batched.totalNegativeLogLikelihood.bitPattern == single.totalNegativeLogLikelihood.bitPattern,
+                    "chunk \(chunk): \(batched.totalNegativeLogLikelihood) vs \(single.totalNegativeLogLikelihood)")
+            #expect(batchedLogits.count == singleLogits.count)
+            for (a, b) in zip(batchedLogits, singleLogits) {
+                #expect(a.map(\.bitPattern) == b.map(\.bitPattern))
+            }
+        }
+    }
+
+    /// Perplexity's output projection runs over many scored rows per pass (prefill
+    /// speed), and only over scored rows: the unscored first half computes no logits.
+    @Test func scoredRowsShareOutputProjectionPasses() throws {
+        final class OutputRows: ActivationObserver {
+            var passes: [Int] = []
+            func observe(site: ActivationSite, layer: Int, values: UnsafePointer<Float>, stride: Int, width: Int, tokens: Int) {
+                if site == .outputInput { passes.append(tokens) }
+            }
+        }
+        let model = try Model(path: Fixtures.path("models/glm4-f32.gguf"))
+        let tokens: [Int32] = (0..<64).map { Int32(($0 * 7 + 1) % model.config.vocabularySize) }
+        let context = 32
+        let state = try InferenceState(model: model, limits: RuntimeLimits(maxContext: context, prefillChunk: 8, logitsRows: 8),
+                                       backend: .emulation)
+        let observer = OutputRows()
+        state.activationObserver = observer
+        let result = try Perplexity.evaluate(state: state, tokens: tokens, context: context, bos: nil, tokenByteCount: { _ in 1 })
+        // 15 scored positions per window in passes of 8 and 7 rows.
+        #expect(observer.passes == [8, 7, 8, 7])
+        #expect(observer.passes.reduce(0, +) == result.scoredTokens)
+    }
+
     @Test func tooShortTextIsRefused() throws {
         let model = try Model(path: Fixtures.path("models/glm-f32.gguf"))
         let state = try InferenceState(model: model, limits: RuntimeLimits(maxContext: 32, prefillChunk: 8), backend: .emulation)

@@ -1,3 +1,5 @@
+import CAutoGLMKernels
+
 /// Causal grouped-query attention of every segment of a ForwardBatch against its own
 /// sequence's KV pages. Work units are (segment, KV head) pairs split over the pool: a
 /// unit serves the whole query group of its KV head, so each K and V row is read (and
@@ -17,6 +19,9 @@ final class AttentionTask: ThreadPoolTask {
     let qDim: Int
     let maxContext: Int
     let backend: Backend
+    /// The C kernel path (scalar for the reference backend): which float, softmax and value
+    /// kernels may run.
+    let path: KernelPath
     let pool: KVPagePool
     let batch: ForwardBatch
     let q: UnsafeMutablePointer<Float>           // [T × qDim]
@@ -27,7 +32,7 @@ final class AttentionTask: ThreadPoolTask {
     var layer = 0
     var taskCount = 1
 
-    init(config c: ModelConfig, limits: RuntimeLimits, backend: Backend, pool: KVPagePool, batch: ForwardBatch,
+    init(config c: ModelConfig, limits: RuntimeLimits, backend: Backend, path: KernelPath, pool: KVPagePool, batch: ForwardBatch,
          q: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>) {
         headCount = c.headCount
         kvHeadCount = c.kvHeadCount
@@ -36,6 +41,7 @@ final class AttentionTask: ThreadPoolTask {
         qDim = c.qDim
         maxContext = limits.maxContext
         self.backend = backend
+        self.path = backend == .reference ? .scalar : path
         self.pool = pool
         self.batch = batch
         self.q = q
@@ -83,6 +89,10 @@ final class AttentionTask: ThreadPoolTask {
         let first = batch.segmentFirstRows[segment]
         let start = batch.segmentStarts[segment]
         let firstHead = kvHead * groupSize
+        // Float K/V rows go through the C kernels (same bits) unless this is the reference backend.
+        let kernelType: Int32? = backend == .reference ? nil : kvType == .f32 ? AGLM_FLOAT_F32 : kvType == .f16 ? AGLM_FLOAT_F16 : nil
+        let keysOffset = layout.rowIndex(layer: layer, value: false, slot: 0) * layout.rowBytes + headOffset
+        let valuesOffset = layout.rowIndex(layer: layer, value: true, slot: 0) * layout.rowBytes + headOffset
         for t in 0..<batch.segmentRowCounts[segment] {
             let queries = q + (first + t) * qDim + firstHead * headDim
             let visible = start + t + 1
@@ -90,6 +100,16 @@ final class AttentionTask: ThreadPoolTask {
             while j < visible {
                 let page = UnsafeRawPointer(pool.page(table[j / perPage]))
                 let slots = min(perPage, visible - j)
+                if let kernelType, aglm_float_matmul(path.rawValue, kernelType, page + keysOffset, Int64(layout.rowBytes), Int64(headDim), 0,
+                                                     Int64(slots), queries, Int64(headDim), Int64(groupSize), scores + j,
+                                                     Int64(maxContext)) != 0 {
+                    // The page's keys against the group's queries as one small matmul: the same dots.
+                    for g in 0..<groupSize {
+                        for slot in 0..<slots { scores[g * maxContext + j + slot] = scores[g * maxContext + j + slot] * scale }
+                    }
+                    j += slots
+                    continue
+                }
                 for slot in 0..<slots {
                     let index = layout.rowIndex(layer: layer, value: false, slot: slot)
                     let key = page + index * layout.rowBytes + headOffset
@@ -112,7 +132,7 @@ final class AttentionTask: ThreadPoolTask {
                 j += slots
             }
             for g in 0..<groupSize {
-                Ops.softmax(scores + g * maxContext, count: visible)
+                Ops.softmax(scores + g * maxContext, count: visible, path: path)
                 let o = out + (first + t) * qDim + (firstHead + g) * headDim
                 for i in 0..<headDim { o[i] = 0 }
             }
@@ -120,6 +140,11 @@ final class AttentionTask: ThreadPoolTask {
             while j < visible {
                 let page = UnsafeRawPointer(pool.page(table[j / perPage]))
                 let slots = min(perPage, visible - j)
+                if let kernelType, valueRowsByKernel(kernelType, page + valuesOffset, slots: slots, scores: scores + j,
+                                                     out: out + (first + t) * qDim + firstHead * headDim) {
+                    j += slots
+                    continue
+                }
                 for slot in 0..<slots {
                     let index = layout.rowIndex(layer: layer, value: true, slot: slot)
                     let value = page + index * layout.rowBytes + headOffset
@@ -143,5 +168,20 @@ final class AttentionTask: ThreadPoolTask {
                 j += slots
             }
         }
+    }
+
+    /// out_g += Σ_slot p_g,slot · V[slot] for every query head g of the group, over one
+    /// page's `slots` consecutive value rows at `values`; false when the kernel did not run.
+    @inline(__always)
+    private func valueRowsByKernel(_ type: Int32, _ values: UnsafeRawPointer, slots: Int, scores: UnsafePointer<Float>,
+                                   out: UnsafeMutablePointer<Float>) -> Bool {
+        for g in 0..<groupSize {
+            if aglm_weighted_row_sum(path.rawValue, type, values, Int64(pool.layout.rowBytes), Int64(slots), scores + g * maxContext,
+                                     out + g * headDim, Int64(headDim)) == 0 {
+                precondition(g == 0, "the value kernel ran for some heads only")
+                return false
+            }
+        }
+        return true
     }
 }

@@ -37,9 +37,12 @@ public enum Ops {
         for i in 0..<count { out[i] = DeterministicMath.silu(gate[i]) * up[i] }
     }
 
-    /// In-place softmax over `count` scores.
+    /// In-place softmax over `count` scores. On the avx512vnni path the exps run 8 lanes at a
+    /// time in C, the same bits (AttentionKernelTests check it); other paths, and the
+    /// reference backend's scalar path, run the Swift loop.
     @inline(__always)
-    public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int, path: KernelPath = .scalar) {
+        if aglm_softmax(path.rawValue, x, Int64(count)) != 0 { return }
         var maxValue = -Float.infinity
         for i in 0..<count { maxValue = max(maxValue, x[i]) }
         var sum: Float = 0

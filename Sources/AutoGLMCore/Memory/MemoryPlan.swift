@@ -49,9 +49,13 @@ public struct RuntimeLimits: Equatable {
     public var maxSequences: Int
     /// Pages in the KV pool; 0: enough for every sequence at full context.
     public var kvPages: Int
+    /// Rows of logits one pass can produce; 0: maxBatch (one per sequence). Perplexity
+    /// scores every position, so it asks for a logits row per prefill-chunk row and runs
+    /// the scored tokens as a batched prefill instead of one decode step each.
+    public var logitsRows: Int
 
     public init(maxContext: Int = 2048, maxBatch: Int = 1, prefillChunk: Int = 64, threads: Int = 1, kvType: KVCacheType = .f32,
-                maxSequences: Int = 0, kvPages: Int = 0, pinThreads: Bool = false) {
+                maxSequences: Int = 0, kvPages: Int = 0, pinThreads: Bool = false, logitsRows: Int = 0) {
         self.maxContext = maxContext
         self.maxBatch = maxBatch
         self.prefillChunk = prefillChunk
@@ -60,12 +64,15 @@ public struct RuntimeLimits: Equatable {
         self.kvType = kvType
         self.maxSequences = maxSequences
         self.kvPages = kvPages
+        self.logitsRows = logitsRows
     }
 
     /// Sequence slots after applying the default.
     public var sequenceSlots: Int { maxSequences == 0 ? maxBatch : maxSequences }
     /// Pages one sequence needs to hold a full context.
     public var pagesPerSequence: Int { (maxContext + KVPageLayout.tokensPerPage - 1) / KVPageLayout.tokensPerPage }
+    /// Logits rows after applying the default: never fewer than one per sequence of a batch.
+    public var logitsCapacity: Int { max(maxBatch, logitsRows) }
     /// KV pool size after applying the default.
     public var poolPages: Int { kvPages == 0 ? sequenceSlots * pagesPerSequence : kvPages }
 
@@ -105,6 +112,10 @@ public struct MemoryPlan: Equatable {
         }
         guard limits.prefillChunk >= 1, limits.prefillChunk <= limits.maxContext else {
             throw .invalidArgument(name: "prefill chunk", value: "\(limits.prefillChunk)", reason: "must be in 1...context (\(limits.maxContext))")
+        }
+        guard limits.logitsRows >= 0, limits.logitsRows <= max(limits.prefillChunk, limits.maxBatch) else {
+            throw .invalidArgument(name: "logits rows", value: "\(limits.logitsRows)",
+                                   reason: "must be in 0...\(max(limits.prefillChunk, limits.maxBatch)) (the rows of one pass)")
         }
         guard limits.threads >= 1, limits.threads <= RuntimeLimits.maxSupportedThreads else {
             throw .invalidArgument(name: "threads", value: "\(limits.threads)", reason: "must be in 1...\(RuntimeLimits.maxSupportedThreads)")
@@ -173,7 +184,7 @@ public struct MemoryPlan: Equatable {
         try add("quantized activations", "[\(r) × \(widestInput)] i8", try product(rows, widestInput), 1)
         try add("activation scales", "[\(r) × \(widestInput / 32 + 1)] f32", try product(rows, widestInput / 32 + 1), 4)
         try add("activation block sums", "[\(r) × \(widestInput / 32 + 1)] i32", try product(rows, widestInput / 32 + 1), 4)
-        try add("logits", "[\(limits.maxBatch) × \(c.vocabularySize)] f32", try product(limits.maxBatch, c.vocabularySize), 4)
+        try add("logits", "[\(limits.logitsCapacity) × \(c.vocabularySize)] f32", try product(limits.logitsCapacity, c.vocabularySize), 4)
         try add("KV pages", "\(limits.poolPages) pages × [\(c.layerCount) layers × K|V × \(KVPageLayout.tokensPerPage) tokens × \(c.kvDim)] \(limits.kvType.name)",
                 try product(limits.poolPages, layout.pageBytes), 1)
         self.entries = entries

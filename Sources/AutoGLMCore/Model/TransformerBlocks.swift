@@ -164,8 +164,9 @@ extension InferenceState {
         return true
     }
 
-    /// Final norm of each segment's last row (for segments that want logits) gathered
-    /// into xb, then one output projection for all of them into consecutive logits rows.
+    /// Final norm of the rows that want logits — each segment's last row, or all its rows
+    /// for `.everyRow` — gathered into xb, then one output projection for all of them
+    /// into consecutive logits rows.
     func computeLogits(_ batch: ForwardBatch) {
         guard batch.logitsCount > 0 else { return }
         let c = config
@@ -176,14 +177,18 @@ extension InferenceState {
         let fused = externalLinear == nil && activationObserver == nil && kernels.canFuseNormIntoQuantization(model.output)
         var n = 0
         for s in 0..<batch.segmentCount where batch.segmentLogitsRows[s] >= 0 {
-            let last = batch.segmentFirstRows[s] + batch.segmentRowCounts[s] - 1
+            let count = batch.segmentLogitsEveryRow[s] ? batch.segmentRowCounts[s] : 1
+            let first = batch.segmentFirstRows[s] + batch.segmentRowCounts[s] - count
             if fused {
-                kernels.normQuantize(x + last * d, xStride: d, weight: model.outputNorm, eps: c.rmsEps, tokens: 1, cols: d,
+                kernels.normQuantize(x + first * d, xStride: d, weight: model.outputNorm, eps: c.rmsEps, tokens: count, cols: d,
                                      into: scratch, firstRow: n)
             } else {
-                Ops.rmsNorm(x + last * d, weight: model.outputNorm, count: d, eps: c.rmsEps, out: xb + n * rowWidth)
+                for t in 0..<count {
+                    Ops.rmsNorm(x + (first + t) * d, weight: model.outputNorm, count: d, eps: c.rmsEps,
+                                out: xb + (n + t) * rowWidth)
+                }
             }
-            n += 1
+            n += count
         }
         activationObserver?.observe(site: .outputInput, layer: -1, values: xb, stride: rowWidth, width: d, tokens: n)
         profile.end(.norms, since: started)

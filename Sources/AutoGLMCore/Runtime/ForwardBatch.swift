@@ -6,6 +6,14 @@
 ///
 /// Allocated once (capacity from the memory plan) and refilled each step.
 public final class ForwardBatch {
+    /// Which rows of a segment get logits: none (a prefill chunk that is not the last),
+    /// the last (generation), or every row (perplexity, which scores each position).
+    public enum Logits {
+        case none
+        case lastRow
+        case everyRow
+    }
+
     public let rowCapacity: Int
     public let logitsCapacity: Int
     let tokens: UnsafeMutablePointer<Int32>          // [rows]
@@ -14,7 +22,8 @@ public final class ForwardBatch {
     let segmentFirstRows: UnsafeMutablePointer<Int>
     let segmentRowCounts: UnsafeMutablePointer<Int>
     let segmentStarts: UnsafeMutablePointer<Int>     // position of the segment's first row
-    let segmentLogitsRows: UnsafeMutablePointer<Int> // row in `logits`, or −1
+    let segmentLogitsRows: UnsafeMutablePointer<Int> // row in `logits` of its first logits row, or −1
+    let segmentLogitsEveryRow: UnsafeMutablePointer<Bool> // every row gets logits, not just the last
     public private(set) var rowCount = 0
     public private(set) var segmentCount = 0
     public private(set) var logitsCount = 0
@@ -31,11 +40,13 @@ public final class ForwardBatch {
         segmentRowCounts = .allocate(capacity: rowCapacity)
         segmentStarts = .allocate(capacity: rowCapacity)
         segmentLogitsRows = .allocate(capacity: rowCapacity)
+        segmentLogitsEveryRow = .allocate(capacity: rowCapacity)
     }
 
     deinit {
         tokens.deallocate(); positions.deallocate(); segmentSequences.deallocate(); segmentFirstRows.deallocate()
         segmentRowCounts.deallocate(); segmentStarts.deallocate(); segmentLogitsRows.deallocate()
+        segmentLogitsEveryRow.deallocate()
     }
 
     public func removeAll() {
@@ -51,8 +62,17 @@ public final class ForwardBatch {
     /// logits row of the segment's last token when `wantsLogits`, else −1.
     @discardableResult
     public func append(sequence: Int, tokens new: UnsafeBufferPointer<Int32>, startPosition: Int, wantsLogits: Bool) -> Int {
+        append(sequence: sequence, tokens: new, startPosition: startPosition, logits: wantsLogits ? .lastRow : .none)
+    }
+
+    /// Adds `tokens` of pool sequence `sequence` at positions startPosition… Returns the
+    /// logits row of the segment's first logits (its last token for `.lastRow`, its first
+    /// for `.everyRow`, whose rows follow in order), or −1 for `.none`.
+    @discardableResult
+    public func append(sequence: Int, tokens new: UnsafeBufferPointer<Int32>, startPosition: Int, logits: Logits) -> Int {
         precondition(new.count >= 1 && new.count <= remainingRows, "batch rows exceed the memory plan")
-        precondition(!wantsLogits || logitsCount < logitsCapacity, "more logits rows than the memory plan's batch")
+        let logitsRows = logits == .everyRow ? new.count : logits == .lastRow ? 1 : 0
+        precondition(logitsCount + logitsRows <= logitsCapacity, "more logits rows than the memory plan's batch")
         let s = segmentCount
         segmentSequences[s] = sequence
         segmentFirstRows[s] = rowCount
@@ -64,12 +84,9 @@ public final class ForwardBatch {
         }
         rowCount += new.count
         segmentCount += 1
-        if wantsLogits {
-            segmentLogitsRows[s] = firstLogitsRow + logitsCount
-            logitsCount += 1
-        } else {
-            segmentLogitsRows[s] = -1
-        }
+        segmentLogitsEveryRow[s] = logits == .everyRow
+        segmentLogitsRows[s] = logitsRows > 0 ? firstLogitsRow + logitsCount : -1
+        logitsCount += logitsRows
         return segmentLogitsRows[s]
     }
 

@@ -69,8 +69,8 @@ public final class InferenceState {
         kvPool = KVPagePool(layout: plan.kvPageLayout, pageCount: limits.poolPages, sequenceCapacity: limits.sequenceSlots,
                             maxContext: limits.maxContext, storage: arena.raw("KV pages"),
                             fingerprint: modelFingerprint(model, kvType: limits.kvType))
-        batch = ForwardBatch(rowCapacity: plan.rows, logitsCapacity: limits.maxBatch)
-        attention = AttentionTask(config: model.config, limits: limits, backend: backend, pool: kvPool, batch: batch,
+        batch = ForwardBatch(rowCapacity: plan.rows, logitsCapacity: limits.logitsCapacity)
+        attention = AttentionTask(config: model.config, limits: limits, backend: backend, path: path, pool: kvPool, batch: batch,
                                   q: q, out: attentionOut, scores: scores)
     }
 
@@ -83,6 +83,20 @@ public final class InferenceState {
     /// pages itself, which the default pool (every slot at full context) always has room
     /// for. Tokens must be < vocab and fit the context; callers validate (Generator does).
     public func forward(tokens: UnsafeBufferPointer<Int32>, startPosition: Int, sequence: Int = 0) {
+        forward(tokens: tokens, startPosition: startPosition, sequence: sequence, logits: .lastRow, firstLogitsRow: sequence)
+    }
+
+    /// As `forward`, but leaves the logits of every token, in order, in `logits[i × vocab …]`
+    /// for i < tokens.count (at most `limits.logitsCapacity`): one batched pass where
+    /// scoring each position would otherwise take a decode step per token. Each row's
+    /// logits are the same bits `forward` gives when that token is the last one passed.
+    public func forwardLogitsOfEveryToken(tokens: UnsafeBufferPointer<Int32>, startPosition: Int, sequence: Int = 0) {
+        precondition(tokens.count <= batch.logitsCapacity, "more logits rows than the memory plan's logitsRows")
+        forward(tokens: tokens, startPosition: startPosition, sequence: sequence, logits: .everyRow, firstLogitsRow: 0)
+    }
+
+    private func forward(tokens: UnsafeBufferPointer<Int32>, startPosition: Int, sequence: Int, logits: ForwardBatch.Logits,
+                         firstLogitsRow: Int) {
         precondition(tokens.count >= 1 && tokens.count <= plan.rows, "chunk larger than the memory plan")
         precondition(startPosition + tokens.count <= limits.maxContext, "context overflow")
         precondition(sequence >= 0 && sequence < limits.maxBatch, "sequence \(sequence) outside the batch")
@@ -90,8 +104,8 @@ public final class InferenceState {
         let reserved = kvPool.reserve(sequence, from: startPosition, to: startPosition + tokens.count, now: 0)
         precondition(reserved, "KV pool exhausted: \(kvPool.pageCount) pages")
         batch.removeAll()
-        batch.firstLogitsRow = sequence
-        batch.append(sequence: sequence, tokens: tokens, startPosition: startPosition, wantsLogits: true)
+        batch.firstLogitsRow = firstLogitsRow
+        batch.append(sequence: sequence, tokens: tokens, startPosition: startPosition, logits: logits)
         forwardBatch()
     }
 
@@ -116,14 +130,16 @@ public final class InferenceState {
 
     /// Runs any number of prompt tokens through `forward` in the chunks the memory plan
     /// sized the activations for. Every (row, token) is computed the same way whatever the
-    /// chunking, so the result equals one big pass bit for bit.
-    public func prefill(tokens: UnsafeBufferPointer<Int32>, startPosition: Int, sequence: Int = 0) {
+    /// chunking, so the result equals one big pass bit for bit. Each chunk computes its last
+    /// token's logits (an activation observer sees the output projection's input once per
+    /// chunk); with `wantsLogits` false none do, when only the K/V is wanted.
+    public func prefill(tokens: UnsafeBufferPointer<Int32>, startPosition: Int, sequence: Int = 0, wantsLogits: Bool = true) {
         let chunk = limits.prefillChunk
         var done = 0
         while done < tokens.count {
             let n = min(chunk, tokens.count - done)
             forward(tokens: UnsafeBufferPointer(rebasing: tokens[done..<(done + n)]), startPosition: startPosition + done,
-                    sequence: sequence)
+                    sequence: sequence, logits: wantsLogits ? .lastRow : .none, firstLogitsRow: sequence)
             done += n
         }
     }

@@ -1,3 +1,5 @@
+import CAutoGLMKernels
+
 /// Perplexity as llama.cpp's `perplexity` tool defines it, so the two can be compared on
 /// the same GGUF and text:
 ///
@@ -50,23 +52,31 @@ public enum Perplexity {
         var result = PerplexityResult(windows: windows, scoredTokens: 0, scoredBytes: 0, totalNegativeLogLikelihood: 0)
         var window = [Int32](repeating: 0, count: context)
         let first = context / 2
+        // Scored positions go through batched passes with a logits row each, as many per
+        // pass as the plan has logits rows for (1 for a plan made for generation).
+        let rowsPerPass = min(state.plan.rows, state.limits.logitsCapacity)
+        let path = state.kernels.path
         for w in 0..<windows {
             for i in 0..<context { window[i] = tokens[w * context + i] }
             if let bos { window[0] = bos }
             window.withUnsafeBufferPointer { ids in
-                // Unscored first half, ending on position first.
-                state.prefill(tokens: UnsafeBufferPointer(rebasing: ids[0...first]), startPosition: 0)
-                // Scored half: logits at position p predict ids[p + 1].
+                // Unscored first half: only its K/V is needed.
+                state.prefill(tokens: UnsafeBufferPointer(rebasing: ids[0..<first]), startPosition: 0, wantsLogits: false)
+                // Scored half: logits at position p predict ids[p + 1], for p in first ... context − 2.
                 var p = first
-                while true {
-                    let target = ids[p + 1]
-                    onScored(state.logits, target)
-                    result.totalNegativeLogLikelihood += negativeLogLikelihood(state.logits, count: vocab, target: Int(target))
-                    result.scoredTokens += 1
-                    result.scoredBytes += tokenByteCount(target)
-                    if p + 1 >= context - 1 { break }
-                    p += 1
-                    state.forward(tokens: UnsafeBufferPointer(rebasing: ids[p..<(p + 1)]), startPosition: p)
+                while p < context - 1 {
+                    let n = min(rowsPerPass, context - 1 - p)
+                    state.forwardLogitsOfEveryToken(tokens: UnsafeBufferPointer(rebasing: ids[p..<(p + n)]), startPosition: p)
+                    for i in 0..<n {
+                        let logits = UnsafePointer(state.logits + i * vocab)
+                        let target = ids[p + i + 1]
+                        onScored(logits, target)
+                        result.totalNegativeLogLikelihood += negativeLogLikelihood(logits, count: vocab, target: Int(target),
+                                                                            path: path)
+                        result.scoredTokens += 1
+                        result.scoredBytes += tokenByteCount(target)
+                    }
+                    p += n
                 }
             }
             onWindow(w + 1, windows)
@@ -75,12 +85,16 @@ public enum Perplexity {
     }
 
     /// −log softmax(logits)[target], in Double: log Σ exp(l − max) − (l_target − max).
-    static func negativeLogLikelihood(_ logits: UnsafePointer<Float>, count: Int, target: Int) -> Double {
+    /// `path`: the exps 8 lanes at a time in C where the path has that kernel, the same bits.
+    static func negativeLogLikelihood(_ logits: UnsafePointer<Float>, count: Int, target: Int,
+                                      path: KernelPath = .scalar) -> Double {
         var maxLogit = -Float.infinity
         for i in 0..<count { maxLogit = max(maxLogit, logits[i]) }
         let m = Double(maxLogit)
         var sum = 0.0
-        for i in 0..<count { sum += DeterministicMath.expDouble(Double(logits[i]) - m) }
+        if aglm_sum_exp_shifted(path.rawValue, logits, Int64(count), m, &sum) == 0 {
+            for i in 0..<count { sum += DeterministicMath.expDouble(Double(logits[i]) - m) }
+        }
         return DeterministicMath.logDouble(sum) - (Double(logits[target]) - m)
     }
 }

@@ -115,6 +115,25 @@ int32_t aglm_quantize_rows(int32_t path, const float *x, int64_t x_stride, int64
 int32_t aglm_rmsnorm_quantize_rows(int32_t path, const float *x, int64_t x_stride, const float *weight, float eps, int64_t tokens,
                                    int64_t cols, int8_t *values, float *scales, int32_t *sums);
 
+/// out[i] = out[i] + weights[j] · row_j[i] for j < count in order, i < width, where row_j
+/// is `width` f32 or f16 (AGLM_FLOAT_F32 / _F16) values at rows + j · row_bytes: the
+/// product rounded, then added, as attention's scalar value loop does, bit for bit. Returns
+/// 1 when it ran, 0 for another type or a path other than AGLM_PATH_AVX512VNNI (the only
+/// one with this kernel so far; the Swift loop runs).
+int32_t aglm_weighted_row_sum(int32_t path, int32_t type, const void *rows, int64_t row_bytes, int64_t count,
+                              const float *weights, float *out, int64_t width);
+
+/// Ops.softmax in place over `count` floats (max, e^(x − max) with DeterministicMath.exp,
+/// the sum in index order, the division), bit for bit, the exps 8 lanes at a time. Returns
+/// 1 when it ran, 0 on a path other than AGLM_PATH_AVX512VNNI (the caller then runs the
+/// Swift loop).
+int32_t aglm_softmax(int32_t path, float *x, int64_t count);
+
+/// *sum = Σ_i DeterministicMath.expDouble((double)x[i] − shift), added in index order as
+/// Perplexity.negativeLogLikelihood's loop adds it: the same bits. Returns 1 when it ran,
+/// 0 on a path other than AGLM_PATH_AVX512VNNI (the caller then runs the Swift loop).
+int32_t aglm_sum_exp_shifted(int32_t path, const float *x, int64_t count, double shift, double *sum);
+
 /// out[i] = silu(gate[i]) · up[i] for i < count, exactly as Ops.swiGLU with
 /// DeterministicMath.silu computes it (e^x in Double through the same range reduction and
 /// degree-13 Horner polynomial, rounded once to Float), 8 lanes at a time. Returns 1 when
