@@ -60,9 +60,15 @@ void aglm_i8_packed_matmul(int32_t path, const void *packed, int64_t cols, int64
 int32_t aglm_float_matmul(int32_t path, int32_t type, const void *weights, int64_t row_bytes, int64_t cols,
                           int64_t row_begin, int64_t row_end, const float *x, int64_t x_stride, int64_t tokens,
                           float *out, int64_t out_stride) {
-    if (path != AGLM_PATH_AVX2 && path != AGLM_PATH_AVX512VNNI) return 0;
-    aglm_float_matmul_avx2(type, weights, row_bytes, cols, row_begin, row_end, x, x_stride, tokens, out, out_stride);
-    return 1;
+    switch (path) {
+    case AGLM_PATH_AVX512VNNI:
+        aglm_float_matmul_avx512(type, weights, row_bytes, cols, row_begin, row_end, x, x_stride, tokens, out, out_stride);
+        return 1;
+    case AGLM_PATH_AVX2:
+        aglm_float_matmul_avx2(type, weights, row_bytes, cols, row_begin, row_end, x, x_stride, tokens, out, out_stride);
+        return 1;
+    default: return 0;
+    }
 }
 
 int32_t aglm_quantize_rows(int32_t path, const float *x, int64_t x_stride, int64_t tokens, int64_t cols, int8_t *values,

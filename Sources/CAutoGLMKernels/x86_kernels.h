@@ -23,7 +23,12 @@ void aglm_i8_packed_matmul_avx2(const void *packed, int64_t cols, int64_t group_
                                 const float *row_scales, const int8_t *zero_points, const int8_t *xq, const float *xd,
                                 const int32_t *xsum, int64_t tokens, float *out, int64_t out_stride);
 
-/// 256-bit code: the AVX-512 path runs it too (its order is 8 lanes wide).
+/// The same arithmetic (8 lanes, the same order) with the larger tile AVX-512VL's 32
+/// registers hold: the avx512vnni path's float matmul.
+void aglm_float_matmul_avx512(int32_t type, const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin,
+                              int64_t row_end, const float *x, int64_t x_stride, int64_t tokens, float *out,
+                              int64_t out_stride);
+/// 256-bit code, 16 registers: the avx2 path's float matmul.
 void aglm_float_matmul_avx2(int32_t type, const void *weights, int64_t row_bytes, int64_t cols, int64_t row_begin,
                             int64_t row_end, const float *x, int64_t x_stride, int64_t tokens, float *out,
                             int64_t out_stride);
