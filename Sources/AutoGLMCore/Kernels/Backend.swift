@@ -1,11 +1,12 @@
-/// Which kernels run the linear layers. Chosen once at start-up (DESIGN.md: never per call).
+/// Which kernels run the linear layers. Chosen once at start-up (docs/ARCHITECTURE.md: never per call).
 public enum Backend: Equatable, Sendable {
     /// Scalar Swift: slow, obviously correct, the ground truth for every kernel test.
     case reference
     /// The NEON kernels' arithmetic on the host's vector units: same blocks, same integer
     /// accumulation, same float order, so x86 results predict the device bit for bit.
     case emulation
-    /// The same arithmetic compiled for aarch64, where LLVM lowers it to NEON / SDOT.
+    /// The same arithmetic compiled for aarch64: the int8 matmuls on the C kernels of the
+    /// kernel path the CPU has (neon-i8mm, neon-dotprod or armv8.0 neon), the rest in Swift.
     case neon
 
     public init(name: String) throws(CoreError) {
