@@ -50,7 +50,7 @@ public enum GGUFError: Error, Equatable {
         case .shapeOverflow(let t):
             return "tensor '\(t)' shape's element or byte count overflows"
         case .unknownTensorType(let t, let type):
-            return "tensor '\(t)' has unsupported type \(type) (supported: F32 0, F16 1, Q4_0 2, Q8_0 8, BF16 30)"
+            return "tensor '\(t)' has unsupported type \(GGMLTypeNames.describe(type)) (supported: \(GGMLTypeNames.supportedList))"
         case .rowNotBlockAligned(let t, let n, let b):
             return "tensor '\(t)' rows have \(n) elements, not a multiple of the block size \(b)"
         case .misalignedTensorData(let t, let off, let a):
