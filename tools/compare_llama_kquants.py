@@ -8,10 +8,12 @@ once per type, alternating types round by round; each run warms up once (touchin
 weights) and takes the median of --inner repetitions of a pp128 prefill and 64 one-token
 decode steps. Only llama.cpp runs: our K-quant kernels are still the scalar reference.
 
-Files come from llama.cpp's own quantizer (llama_model_quantize) applied to the F16 file in
-$AUTOGLM_BENCH_DIR. If `compare_kernels.py build` has not made that file (it needs torch),
-`build` writes one of the same shape (hidden 2048, 16 layers, 32/8 heads, FFN 8192, vocab
-128256, tied embeddings) straight from numpy with gguf-py: random weights, as there.
+Files come from llama.cpp's own quantizer (llama_model_quantize) applied to compare_kernels.py's
+F16 file ($AUTOGLM_BENCH_DIR, read only) and are kept apart in $AUTOGLM_KQ_BENCH_DIR (default
+~/.cache/autoglm-bench-kq), so they never stand in for compare_kernels.py's own files. Without
+that F16 file (its build needs torch), `build` writes one of the same shape (hidden 2048, 16
+layers, 32/8 heads, FFN 8192, vocab 128256, tied embeddings) straight from numpy with gguf-py
+into the K-quant folder: random weights, as there.
 
     python3 tools/compare_llama_kquants.py build --types q4_0,q8_0,q4_k_m,q5_k_m,q6_k
     python3 tools/compare_llama_kquants.py run --types q4_0,q4_k_m,q5_k_m,q6_k --rounds 3
@@ -27,6 +29,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compare_kernels as ck  # noqa: E402
+
+# compare_kernels' folder is only read; everything written here goes to our own.
+SHARED_F16 = ck.gguf_path("f16")
+ck.CACHE = Path(os.environ.get("AUTOGLM_KQ_BENCH_DIR", Path.home() / ".cache" / "autoglm-bench-kq"))
 
 FTYPES = {"q4_0": 2, "q8_0": 7, "q4_k_s": 14, "q4_k_m": 15, "q5_k_m": 17, "q6_k": 18, "q3_k_m": 12, "q2_k": 10}
 
@@ -50,7 +56,7 @@ def write_f16_from_numpy(path: Path) -> None:
     w.add_tokenizer_pre("llama-bpe")
     w.add_token_list(tokens)
     w.add_token_types([1] * len(tokens))
-    w.add_token_merges([])
+    w.add_token_merges(["<t2> <t3>"])  # llama.cpp refuses a BPE vocabulary without merges
     w.add_bos_token_id(0)
     w.add_eos_token_id(1)
 
@@ -75,7 +81,7 @@ def write_f16_from_numpy(path: Path) -> None:
 def build(args) -> None:
     import llama_cpp
     ck.CACHE.mkdir(parents=True, exist_ok=True)
-    f16 = ck.gguf_path("f16")
+    f16 = SHARED_F16 if SHARED_F16.is_file() else ck.gguf_path("f16")
     if not f16.is_file():
         ck.log(f"{f16} missing: writing it from numpy")
         write_f16_from_numpy(f16)

@@ -64,3 +64,35 @@ import Testing
         #expect(qs[0] == -.infinity)
     }
 }
+
+/// A shared-input matmul whose matrices want different activation blocks (a hand-mixed
+/// file: Q8_0 next to Q4_K on the same input) gives each matrix what it gives alone.
+@Suite struct MixedActivationFormatTests {
+    @Test func sharedInputWithQ8_0AndQ4_KEqualsSeparateCalls() throws {
+        var rng = KernelTests.Random(state: 99)
+        let cols = 512, rows = 5, tokens = 3
+        let q8 = KernelTests.randomWeights(.q8_0, rows: rows, cols: cols, &rng)
+        let q4k = KernelTests.randomWeights(.q4_k, rows: rows, cols: cols, &rng)
+        let x = (0..<(tokens * cols)).map { _ in rng.float(2) }
+        let kernels = LinearKernels(backend: .emulation, pool: try ThreadPool(threads: 2))
+        var values = [Int8](repeating: 0, count: tokens * cols)
+        var scales = [Float](repeating: 0, count: tokens * cols / 32)
+        var sums = [Int32](repeating: 0, count: tokens * cols / 32)
+        var shared = ([Float](repeating: .nan, count: tokens * rows), [Float](repeating: .nan, count: tokens * rows))
+        var alone = shared
+        q8.withUnsafeBytes { a in
+            q4k.withUnsafeBytes { b in
+                let wa = WeightMatrix(name: "a", type: .q8_0, rows: rows, cols: cols, data: a.baseAddress!)
+                let wb = WeightMatrix(name: "b", type: .q4_k, rows: rows, cols: cols, data: b.baseAddress!)
+                let scratch = ActivationScratch(values: &values, scales: &scales, sums: &sums, capacity: tokens * cols)
+                kernels.matmul(wa, x: x, xStride: cols, tokens: tokens, out: &shared.0, outStride: rows, scratch: scratch,
+                               second: MatmulOutput(wb, out: &shared.1, outStride: rows))
+                kernels.matmul(wa, x: x, xStride: cols, tokens: tokens, out: &alone.0, outStride: rows, scratch: scratch)
+                kernels.matmul(wb, x: x, xStride: cols, tokens: tokens, out: &alone.1, outStride: rows, scratch: scratch)
+            }
+        }
+        #expect(shared.0.map(\.bitPattern) == alone.0.map(\.bitPattern))
+        #expect(shared.1.map(\.bitPattern) == alone.1.map(\.bitPattern))
+        #expect(!alone.1.contains { $0.isNaN })
+    }
+}
