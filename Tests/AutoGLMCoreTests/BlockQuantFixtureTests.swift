@@ -81,10 +81,10 @@ import Testing
     /// same integers; only the float order of the per-block scaling and the code outside
     /// the matmuls differ, so greedy tokens must agree on every prompt. First logits agree
     /// to 1e-5 on four of the five files; on Q4_K_M the gap is 0.044, hence the 0.05 bound.
-    /// The cause is open: the Q3_K_M and Q2_K files also hold Q4_K matrices and agree to
-    /// 1e-5, llama.cpp's batched and token-by-token logits agree with each other to 5e-6,
-    /// and the one Q4_K-only element of the Q4_K_M file is its Q4_K token_embd (whose
-    /// dequantization here equals gguf-py's bit for bit).
+    /// That gap is one activation step: each Q4_K_M tensor put alone (or all but the output)
+    /// into the F32 model agrees to 2e-5, and only all of them together move the output
+    /// matrix's input by the ~1e-6 that tips one element across a Q8_K rounding boundary —
+    /// one int8 step of d_x times an output weight, a few hundredths of a logit.
     ///
     /// Q4_1/Q5_0/Q5_1 (32-blocks): llama.cpp rounds the activation scale to f16 (Q8_0/Q8_1)
     /// and multiplies its F16 tensors (ffn_down here) with f16-rounded activations; we keep
