@@ -8,7 +8,7 @@ checked against built binaries:
     and its autoglm_build_info metric;
   - `--max-tokens -1` reaches the range check ("must be ≥ 0"), not "Missing value";
   - `inspect` of a file in tensor types the runtime does not run: exit 0, the tensors
-    listed and marked, "cannot run" with the types named ("Q4_1 (3)");
+    listed and marked, "cannot run" with the types named ("IQ4_NL (20)");
   - errors naming a hostile 47 KB key are short, quoted and free of control bytes;
     non-finite metadata is refused naming the key; errno as text; "file truncated";
   - a warning when --context exceeds the trained context;
@@ -86,9 +86,9 @@ def negative_option_value(autoglm):
 
 
 def inspect_unsupported(autoglm):
-    path = os.path.join(BAD, "llama-model-q4_1-q5_0-ffn.gguf")
+    path = os.path.join(BAD, "llama-model-iq4_nl-q8_1-ffn.gguf")
     _, out, _, _ = run([autoglm, "inspect", path], check_rc=0)
-    expect("blk.0.ffn_gate.weight" in out and "Q4_1 (3)" in out and "Q5_0 (6)" in out and "UNSUPPORTED" in out,
+    expect("blk.0.ffn_gate.weight" in out and "IQ4_NL (20)" in out and "Q8_1 (9)" in out and "UNSUPPORTED" in out,
            "inspect lists the tensors in types it cannot run, named and marked")
     expect("llama.rope.freq_base" in out and "blk.0.attn_q.weight" in out, "inspect still lists metadata and runnable tensors")
     expect("cannot run:" in out, "inspect says the model cannot run, and why")
@@ -97,7 +97,7 @@ def inspect_unsupported(autoglm):
     expect(j["runnable"] is False and sum(1 for t in j["tensors"] if t.get("supported") is False) == 2,
            "inspect --json marks the two unsupported tensors and runnable false")
     rc, _, err, _ = run([autoglm, "generate", "--model", path, "--prompt", "x"])
-    expect(rc != 0 and "Q4_1 (3)" in err and "type 3" not in err, f"generate names the type: {err.strip()[:200]}")
+    expect(rc != 0 and "IQ4_NL (20)" in err and "type 20" not in err, f"generate names the type: {err.strip()[:200]}")
 
 
 def hostile_errors(autoglm):

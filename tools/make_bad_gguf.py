@@ -25,8 +25,8 @@ OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests"
 U8, I8, U16, I16, U32, I32, F32V, BOOL, STR, ARR, U64, I64, F64 = range(13)
 # Tensor types (ggml_type) the reader supports.
 F32, F16, Q4_0, Q8_0, BF16 = 0, 1, 2, 8, 30
-Q4_1, Q5_0, Q4_K = 3, 6, 12  # real ggml types the reader does not support
-BLOCK = {F32: (1, 4), F16: (1, 2), BF16: (1, 2), Q8_0: (32, 34), Q4_0: (32, 18), Q4_1: (32, 20), Q5_0: (32, 22), Q4_K: (256, 144)}
+IQ4_NL, Q8_1 = 20, 9  # real ggml types the reader does not support
+BLOCK = {F32: (1, 4), F16: (1, 2), BF16: (1, 2), Q8_0: (32, 34), Q4_0: (32, 18), IQ4_NL: (32, 18), Q8_1: (32, 36)}
 
 DEFAULT_ALIGNMENT = 32
 UINT64_MAX = (1 << 64) - 1
@@ -198,9 +198,9 @@ def fixtures():
     f["unknown-array-element-type.gguf"] = (
         base(kvs=[arr_head + u32(0xFFFFFFFF) + u64(0)] + BASE_KVS), "unknownValueType")
     # Complete files (data and all), so `autoglm inspect` can still list them.
-    f["unknown-tensor-type.gguf"] = (base(infos=[tinfo("t", [256], Q4_K, 0)], data=pattern(160)), "unknownTensorType")
-    f["llama-model-q4_1-q5_0-ffn.gguf"] = (
-        llama_model(retype={"blk.0.ffn_gate.weight": Q4_1, "blk.0.ffn_up.weight": Q5_0}), "unknownTensorType")
+    f["unknown-tensor-type.gguf"] = (base(infos=[tinfo("t", [256], IQ4_NL, 0)], data=pattern(144)), "unknownTensorType")
+    f["llama-model-iq4_nl-q8_1-ffn.gguf"] = (
+        llama_model(retype={"blk.0.ffn_gate.weight": IQ4_NL, "blk.0.ffn_up.weight": Q8_1}), "unknownTensorType")
     f["bool-value-2.gguf"] = (base(kvs=[gstr("test.flag") + u32(BOOL) + b"\x02"] + BASE_KVS), "wrongValueType")
     f["alignment-not-integer.gguf"] = (
         base(kvs=BASE_KVS + [kv("general.alignment", STR, "32")]), "wrongValueType")
@@ -274,8 +274,105 @@ def fixtures():
         "model.invalidFloatHyperparameter")
     MESSAGES["metadata-rope-freqs-zero.gguf"] = "rope_freqs.weight[3]"
     MESSAGES["long-key-nuls-unknown-type.gguf"] = "bytes)"
-    MESSAGES["unknown-tensor-type.gguf"] = "Q4_K (12)"
+    MESSAGES["unknown-tensor-type.gguf"] = "IQ4_NL (20)"
     MESSAGES["long-key-nuls-truncated-value.gguf"] = "bytes)"
+    f.update(block_quant_fixtures())
+    return f
+
+
+# ---- damaged K-quant and legacy-quant blocks (issue 15) -------------------------------
+
+Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K = 3, 6, 7, 10, 11, 12, 13, 14
+QUANT_BLOCK = {Q4_1: (32, 20), Q5_0: (32, 22), Q5_1: (32, 24), Q2_K: (256, 84), Q3_K: (256, 110),
+               Q4_K: (256, 144), Q5_K: (256, 176), Q6_K: (256, 210)}
+# Byte offsets of each block's f16 scale fields (d, then dmin where the type has one).
+HALF_FIELDS = {Q4_K: (0, 2), Q6_K: (208,), Q2_K: (80, 82), Q3_K: (108,)}
+F16_NAN, F16_INF = 0x7E00, 0x7C00
+
+
+def quant_bytes(shape, ttype):
+    block, size = QUANT_BLOCK[ttype]
+    rows = 1
+    for d in shape[1:]:
+        rows *= d
+    return shape[0] // block * size * rows
+
+
+def quant_data(shape, ttype, seed, damage=None):
+    """Random packed bits with small finite f16 scales; `damage` = (block, field, f16 bits)."""
+    _, size = QUANT_BLOCK[ttype]
+    out = bytearray(pattern(quant_bytes(shape, ttype), seed))
+    for b in range(len(out) // size):
+        for field in HALF_FIELDS[ttype]:
+            out[b * size + field:b * size + field + 2] = struct.pack("<e", 1 / 512)
+    if damage:
+        block, field, bits = damage
+        at = block * size + HALF_FIELDS[ttype][field]
+        out[at:at + 2] = struct.pack("<H", bits)
+    return bytes(out)
+
+
+def kquant_model(damage=None):
+    """A one-layer llama (hidden 256, one KV head) mixing Q2_K, Q3_K, Q4_K and Q6_K, mostly
+    Q2_K to stay small. `damage` = (tensor name, block, field, f16 bits) writes one bad scale."""
+    vocab, embd, ff, heads, kv_heads = 32, 256, 256, 4, 1
+    tokens = ["<unk>", "<s>", "</s>"] + [f"<0x{i:02X}>" for i in range(vocab - 3)]
+    hparams = {"block_count": 1, "context_length": 128, "embedding_length": embd, "feed_forward_length": ff,
+               "attention.head_count": heads, "attention.head_count_kv": kv_heads,
+               "rope.dimension_count": embd // heads, "vocab_size": vocab}
+    kvs = ([kv("general.architecture", STR, "llama"), kv("general.name", STR, "k-quant damage fixture")]
+           + [kv(f"llama.{key}", U32, v) for key, v in hparams.items()]
+           + [kv("llama.rope.freq_base", F32V, 10000.0), kv("llama.attention.layer_norm_rms_epsilon", F32V, 1e-5)]
+           + [kv("tokenizer.ggml." + key, vtype, v) for key, vtype, v in (
+               ("model", STR, "llama"), ("tokens", ARR, (STR, tokens)), ("scores", ARR, (F32V, [0.0] * vocab)),
+               ("token_type", ARR, (I32, [2, 3, 3] + [6] * (vocab - 3))), ("bos_token_id", U32, 1),
+               ("eos_token_id", U32, 2))])
+    kv_rows = kv_heads * embd // heads
+    shapes = [
+        ("token_embd.weight", [embd, vocab], Q4_K),
+        ("blk.0.attn_norm.weight", [embd], F32),
+        ("blk.0.attn_q.weight", [embd, embd], Q2_K),
+        ("blk.0.attn_k.weight", [embd, kv_rows], Q2_K),
+        ("blk.0.attn_v.weight", [embd, kv_rows], Q4_K),
+        ("blk.0.attn_output.weight", [embd, embd], Q2_K),
+        ("blk.0.ffn_norm.weight", [embd], F32),
+        ("blk.0.ffn_gate.weight", [embd, ff], Q2_K),
+        ("blk.0.ffn_up.weight", [embd, ff], Q2_K),
+        ("blk.0.ffn_down.weight", [ff, embd], Q3_K),
+        ("output_norm.weight", [embd], F32),
+        ("output.weight", [embd, vocab], Q6_K),
+    ]
+    infos, data = [], b""
+    for i, (name, shape, ttype) in enumerate(shapes):
+        data += b"\0" * (pad_to(len(data), DEFAULT_ALIGNMENT) - len(data))
+        infos.append(tinfo(name, shape, ttype, len(data)))
+        if ttype == F32:
+            data += struct.pack(f"<{shape[0]}f", *([1.0] * shape[0]))
+        else:
+            hit = damage[1:] if damage and damage[0] == name else None
+            data += quant_data(shape, ttype, seed=i + 1, damage=hit)
+    return assemble(kvs, infos, data)
+
+
+def block_quant_fixtures():
+    f = {}
+    f["kquant-model.gguf"] = (kquant_model(), "valid")
+    f["q2_k-scale-nan.gguf"] = (kquant_model(("blk.0.attn_q.weight", 37, 0, F16_NAN)), "model.nonFiniteBlockScale")
+    f["q4_k-dmin-inf.gguf"] = (kquant_model(("blk.0.attn_v.weight", 0, 1, F16_INF)), "model.nonFiniteBlockScale")
+    f["q6_k-scale-minus-inf.gguf"] = (kquant_model(("output.weight", 31, 0, F16_INF | 0x8000)),
+                                      "model.nonFiniteBlockScale")
+    f["q3_k-scale-nan.gguf"] = (kquant_model(("blk.0.ffn_down.weight", 255, 0, F16_NAN)), "model.nonFiniteBlockScale")
+    q6 = quant_bytes([256, 2], Q6_K)
+    f["q6_k-truncated-tensor.gguf"] = (base(infos=[tinfo("q", [256, 2], Q6_K, 0)], data=pattern(q6 - 100)),
+                                       "tensorOutOfBounds")
+    # Block counts that do not fit: a K-quant row of 384 (1.5 super-blocks), a Q5_1 row of 48.
+    f["q4_k-row-not-multiple-of-256.gguf"] = (with_tensor([384, 2], Q4_K), "rowNotBlockAligned")
+    f["q5_1-row-not-multiple-of-32.gguf"] = (with_tensor([48, 2], Q5_1), "rowNotBlockAligned")
+    # Two Q3_K rows declared where the data holds one before the next tensor starts.
+    q3 = quant_bytes([256, 1], Q3_K)
+    f["q3_k-block-count-overlaps-next.gguf"] = (
+        base(infos=[tinfo("q", [256, 2], Q3_K, 0), tinfo("next", [8], F32, pad_to(q3, DEFAULT_ALIGNMENT))],
+             data=pattern(pad_to(2 * q3, DEFAULT_ALIGNMENT) + 32)), "overlappingTensors")
     return f
 
 

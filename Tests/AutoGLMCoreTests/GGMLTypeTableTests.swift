@@ -29,29 +29,29 @@ import Testing
     }
 
     @Test func unsupportedTypeIsNamedInTheError() {
-        let message = CoreError.gguf(.unknownTensorType(tensor: "blk.0.ffn_up.weight", type: 12)).message
-        #expect(message.contains("'blk.0.ffn_up.weight' has type Q4_K (12)"))
-        #expect(!message.contains("type 12"))
+        let message = CoreError.gguf(.unknownTensorType(tensor: "blk.0.ffn_up.weight", type: 20)).message
+        #expect(message.contains("'blk.0.ffn_up.weight' has type IQ4_NL (20)"))
+        #expect(!message.contains("type 20"))
     }
 
-    @Test func fileWithAQ4KTensorIsListedWhenAskedAndRefusedOtherwise() throws {
+    @Test func fileWithAnIQ4NLTensorIsListedWhenAskedAndRefusedOtherwise() throws {
         var b = GGUFBuilder()
         b.metadata = [("general.architecture", .string("test"))]
         b.addTensor("a", shape: [8], type: .f32, fill: 1)
         b.addTensor("k", shape: [256, 2], type: .f32, fill: 2)
         b.addTensor("z", shape: [8], type: .f32, fill: 3)
         var bytes = b.bytes()
-        // Retype tensor "k" as Q4_K: 2 rows of 144 bytes fit in its 2048 F32 bytes.
-        retype(&bytes, tensor: "k", to: 12)
+        // Retype tensor "k" as IQ4_NL: 2 rows of 8 × 18 bytes fit in its 2048 F32 bytes.
+        retype(&bytes, tensor: "k", to: 20)
 
-        #expect(throws: CoreError.gguf(.unknownTensorType(tensor: "k", type: 12))) { try parseGGUF(bytes) }
+        #expect(throws: CoreError.gguf(.unknownTensorType(tensor: "k", type: 20))) { try parseGGUF(bytes) }
         let gguf = try parseGGUF(bytes, acceptingUnsupportedTensorTypes: true)
         #expect(gguf.tensors.map(\.name) == ["a", "z"])
         #expect(gguf.tensor(named: "k") == nil)
         #expect(gguf.unsupportedTensors.count == 1)
         let k = gguf.unsupportedTensors[0]
         #expect(k.name == "k" && k.shape == [256, 2] && k.position == 1)
-        #expect(k.typeDescription == "Q4_K (12)")
+        #expect(k.typeDescription == "IQ4_NL (20)")
         #expect(k.byteCount == 288)
     }
 

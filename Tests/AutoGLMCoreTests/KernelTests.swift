@@ -41,9 +41,33 @@ import Testing
                     withUnsafeBytes(of: HalfFloat.fromFloat(abs(rng.float(0.05)) + 0.001).littleEndian) { bytes += $0 }
                     for _ in 0..<16 { bytes.append(UInt8(truncatingIfNeeded: rng.next())) }
                 }
+            default:
+                for _ in 0..<(cols / type.blockSize) { bytes += randomBlock(type, &rng) }
             }
         }
         return bytes
+    }
+
+    /// One block of a Q4_1/Q5_x/K-quant type: random bits everywhere, then small finite
+    /// f16 values in its scale (and minimum) fields, so every bit pattern of the packed
+    /// integers and sub-block scales is exercised without NaN scales.
+    static func randomBlock(_ type: TensorType, _ rng: inout Random) -> [UInt8] {
+        var block = (0..<type.bytesPerBlock).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let halfOffsets: [Int]
+        switch type {
+        case .q4_1, .q5_1, .q4_k, .q5_k: halfOffsets = [0, 2]
+        case .q5_0: halfOffsets = [0]
+        case .q2_k: halfOffsets = [80, 82]
+        case .q3_k: halfOffsets = [108]
+        case .q6_k: halfOffsets = [208]
+        default: preconditionFailure("randomBlock: \(type.name) is not a block type with f16 fields")
+        }
+        for offset in halfOffsets {
+            let h = HalfFloat.fromFloat(rng.float(0.05))
+            block[offset] = UInt8(h & 0xFF)
+            block[offset + 1] = UInt8(h >> 8)
+        }
+        return block
     }
 
     /// Random weights (INT8: with positive row scales, and random zero points when
@@ -95,12 +119,13 @@ import Testing
 
     // (13, 96, 13) and (8, 64, 6) fill the float kernel's whole 6-row × 4-token tiles and leave row and token tails.
     static let shapes: [(rows: Int, cols: Int, tokens: Int)] = [(1, 32, 1), (7, 96, 3), (33, 160, 2), (64, 512, 5), (5, 2048, 1),
-                                                                (13, 96, 13), (8, 64, 6)]
+                                                                (13, 96, 13), (8, 64, 6), (3, 256, 2)]
 
     /// Every kernel path this machine runs (KernelPathsUnderTest), file layout.
     @Test(arguments: TensorType.allCases)
     func vectorKernelsEqualReferenceBitForBit(type: TensorType) throws {
-        var oddShapes = Self.shapes
+        // Only the shapes whose rows fill the type's blocks (K-quants: 256, 512, 2048).
+        var oddShapes = Self.shapes.filter { $0.cols % type.rowMultiple == 0 }
         // The float kernels carry sums across 256-column spans and 48-token blocks: more than one of each.
         if type.rowMultiple == 1 { oddShapes += [(3, 7, 2), (9, 45, 3), (2, 1, 1), (11, 200, 4), (6, 523, 50)] }
         for (i, s) in oddShapes.enumerated() {

@@ -31,7 +31,16 @@ public enum GGUFQuantizer {
         case .f32: return 0   // LLAMA_FTYPE_ALL_F32
         case .f16: return 1   // LLAMA_FTYPE_MOSTLY_F16
         case .q4_0: return 2  // LLAMA_FTYPE_MOSTLY_Q4_0
+        case .q4_1: return 3  // LLAMA_FTYPE_MOSTLY_Q4_1
         case .q8_0: return 7  // LLAMA_FTYPE_MOSTLY_Q8_0
+        case .q5_0: return 8  // LLAMA_FTYPE_MOSTLY_Q5_0
+        case .q5_1: return 9  // LLAMA_FTYPE_MOSTLY_Q5_1
+        // K-quants: the file type whose recipe is closest to all-one-type (the _S variants).
+        case .q2_k: return 10  // LLAMA_FTYPE_MOSTLY_Q2_K
+        case .q3_k: return 11  // LLAMA_FTYPE_MOSTLY_Q3_K_S
+        case .q4_k: return 14  // LLAMA_FTYPE_MOSTLY_Q4_K_S
+        case .q5_k: return 16  // LLAMA_FTYPE_MOSTLY_Q5_K_S
+        case .q6_k: return 18  // LLAMA_FTYPE_MOSTLY_Q6_K
         case .bf16: return 32 // LLAMA_FTYPE_MOSTLY_BF16
         // Our own type has no LLAMA_FTYPE: LLAMA_FTYPE_GUESSED ("look at the tensors").
         case .int8: return 1024

@@ -72,6 +72,20 @@ public struct LinearKernels {
         let cols = w.cols
         precondition(second.map { $0.weights.cols == cols } ?? true && third.map { $0.weights.cols == cols } ?? true,
                      "matrices of one shared-input matmul must have the same width")
+        if !inputQuantized && Self.activationFormatsDiffer(w, second?.weights, third?.weights) {
+            // One scratch holds one quantization of x: K-quants (256) and 32-block types
+            // sharing an input (a hand-mixed file) take turns.
+            matmul(w, x: x, xStride: xStride, tokens: tokens, out: out, outStride: outStride, scratch: scratch)
+            if let second {
+                matmul(second.weights, x: x, xStride: xStride, tokens: tokens, out: second.out, outStride: second.outStride,
+                       scratch: scratch)
+            }
+            if let third {
+                matmul(third.weights, x: x, xStride: xStride, tokens: tokens, out: third.out, outStride: third.outStride,
+                       scratch: scratch)
+            }
+            return
+        }
         let needsQuantized = w.type.usesQuantizedActivations || second?.weights.type.usesQuantizedActivations == true
             || third?.weights.type.usesQuantizedActivations == true
         precondition(!inputQuantized || Self.takeQuantizedInput(w, second?.weights, third?.weights),
@@ -79,7 +93,8 @@ public struct LinearKernels {
         if needsQuantized && !inputQuantized {
             precondition(tokens * cols <= scratch.capacity, "activation scratch smaller than the memory plan promised")
             let started = profile.begin()
-            quantize(x, xStride: xStride, tokens: tokens, cols: cols, into: scratch)
+            let superBlocks = w.type.isKQuant || second?.weights.type.isKQuant == true || third?.weights.type.isKQuant == true
+            quantize(x, xStride: xStride, tokens: tokens, cols: cols, into: scratch, superBlocks: superBlocks)
             profile.end(.activationQuantization, since: started)
         }
         task.weights = w
@@ -107,9 +122,18 @@ extension LinearKernels {
         backend != .reference && Self.takeQuantizedInput(w, second, third)
     }
 
+    /// Whether every matrix takes activations in blocks of 32 (what normQuantize writes).
     static func takeQuantizedInput(_ w: WeightMatrix, _ second: WeightMatrix?, _ third: WeightMatrix?) -> Bool {
-        w.type.usesQuantizedActivations && (second?.type.usesQuantizedActivations ?? true)
-            && (third?.type.usesQuantizedActivations ?? true)
+        let block = ActivationQuantization.blockSize
+        return w.type.activationBlockSize == block && (second.map { $0.type.activationBlockSize == block } ?? true)
+            && (third.map { $0.type.activationBlockSize == block } ?? true)
+    }
+
+    /// Whether two of the matrices want x quantized in different block sizes.
+    static func activationFormatsDiffer(_ w: WeightMatrix, _ second: WeightMatrix?, _ third: WeightMatrix?) -> Bool {
+        let a = w.type.activationBlockSize, b = second?.type.activationBlockSize ?? 0, c = third?.type.activationBlockSize ?? 0
+        let differ = { (p: Int, q: Int) -> Bool in p != 0 && q != 0 && p != q }
+        return differ(a, b) || differ(a, c) || differ(b, c)
     }
 
     /// RMSNorm of `tokens` rows of `cols` at x + t·xStride straight into token rows
@@ -134,8 +158,18 @@ extension LinearKernels {
     }
 
     /// ActivationQuantization of every token row into `scratch`, with the block sums the
-    /// repacked kernels need; the C loop (same bits) where the CPU has it.
-    private func quantize(_ x: UnsafePointer<Float>, xStride: Int, tokens: Int, cols: Int, into scratch: ActivationScratch) {
+    /// repacked kernels need; the C loop (same bits) where the CPU has it. `superBlocks`:
+    /// SuperBlockActivationQuantization for the K-quants instead (token t's scales still
+    /// start at t · cols/32, so the kernels find them in the same place).
+    private func quantize(_ x: UnsafePointer<Float>, xStride: Int, tokens: Int, cols: Int, into scratch: ActivationScratch,
+                          superBlocks: Bool) {
+        if superBlocks {
+            for t in 0..<tokens {
+                SuperBlockActivationQuantization.quantizeRow(x + t * xStride, count: cols, values: scratch.values + t * cols,
+                                                             scales: scratch.scales + t * (cols / ActivationQuantization.blockSize))
+            }
+            return
+        }
         let sums = backend == .reference ? nil : scratch.sums
         if backend != .reference
             && aglm_quantize_rows(path.rawValue, x, Int64(xStride), Int64(tokens), Int64(cols), scratch.values, scratch.scales,
@@ -279,6 +313,8 @@ final class MatmulTask: ThreadPoolTask {
                                            scale: w.rowScales![r], zeroPoint: w.zeroPoint(r))
                 case (.reference, .q8_0): value = ReferenceDot.q8_0(row, xq, xd, count: cols)
                 case (.reference, .q4_0): value = ReferenceDot.q4_0(row, xq, xd, count: cols)
+                case (_, .q4_1), (_, .q5_0), (_, .q5_1), (_, .q2_k), (_, .q3_k), (_, .q4_k), (_, .q5_k), (_, .q6_k):
+                    value = ReferenceDot.blockQuant(w.type, row, xq, xd, count: cols)  // no vector form yet
                 case (.reference, _): value = ReferenceDot.floatWeights(w.type, row, x + t * xStride, count: cols)
                 case (_, .q8_0): value = VectorDot.q8_0(row, xq, xd, count: cols)
                 case (_, .q4_0): value = VectorDot.q4_0(row, xq, xd, count: cols)

@@ -10,6 +10,7 @@ public enum ModelError: Error, Equatable {
     case rowLengthNotMultiple(tensor: String, rowElements: Int, multiple: Int)
     case int8FormatVersion(tensor: String, found: String, supported: Int)
     case invalidScale(tensor: String, row: Int, bits: UInt32)
+    case nonFiniteBlockScale(tensor: String, type: String, block: Int, bits: UInt16)
     case unknownBackend(String)
     case backendUnavailable(backend: String, reason: String)
     /// AUTOGLM_KERNELS names no kernel path.
@@ -35,6 +36,9 @@ public enum ModelError: Error, Equatable {
             return "tensor \(quoted(t)) is I8 but the file's autoglm.int8.version is \(found) (this runtime reads \(supported))"
         case .invalidScale(let t, let row, let bits):
             return "tensor \(quoted(t)) row \(row): scale \(formatDouble(Double(Float(bitPattern: bits)))) is not a finite value ≥ 0"
+        case .nonFiniteBlockScale(let t, let type, let block, let bits):
+            let value = bits & 0x3FF == 0 ? (bits & 0x8000 == 0 ? "+inf" : "-inf") : "NaN"
+            return "tensor \(quoted(t)) (\(type)) block \(block): scale is \(value) (f16 0x\(hex(UInt64(bits)))); the file is damaged"
         case .unknownBackend(let b): return "unknown backend \(quoted(b)) (reference, emulation, neon)"
         case .backendUnavailable(let b, let reason): return "backend \(quoted(b)) unavailable: \(reason)"
         case .unknownKernelPath(let p):

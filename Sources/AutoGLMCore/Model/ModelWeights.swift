@@ -39,7 +39,11 @@ struct WeightLoader {
             throw .model(.wrongShape(tensor: t.name, expected: [cols, rows], found: t.shape))
         }
         if t.type == .int8 { return try Int8Format.matrix(t, in: gguf, rows: rows, cols: cols) }
-        return WeightMatrix(name: t.name, type: t.type, rows: rows, cols: cols, data: gguf.data(for: t))
+        let data = gguf.data(for: t)
+        if let bad = BlockScaleCheck.firstNonFinite(t.type, data, blocks: t.elementCount / t.type.blockSize) {
+            throw .model(.nonFiniteBlockScale(tensor: t.name, type: t.type.name, block: bad.block, bits: bad.bits))
+        }
+        return WeightMatrix(name: t.name, type: t.type, rows: rows, cols: cols, data: data)
     }
 
     /// A 1-D F32 tensor (norm weights, biases, RoPE factors).

@@ -23,6 +23,9 @@ public enum TensorQuantizer {
             for i in 0..<count { out.storeBytes(of: bf16FromFloat(x[i]), toByteOffset: 2 * i, as: UInt16.self) }
         case .int8:
             preconditionFailure("quantize: INT8 rows carry their own scale: use Int8RowQuantizer")
+        case .q4_1, .q5_0, .q5_1, .q2_k, .q3_k, .q4_k, .q5_k, .q6_k:
+            // Loaded and computed, not yet written: GGUFQuantizer.targetNames does not offer them.
+            preconditionFailure("quantize: writing \(type.name) is not implemented")
         case .q8_0:
             for b in 0..<(count / blockLength) {
                 quantizeQ8_0Block(x + b * blockLength, into: out + b * type.bytesPerBlock)

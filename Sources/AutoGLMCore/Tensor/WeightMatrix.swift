@@ -86,6 +86,10 @@ public func dequantize(type: TensorType, _ src: UnsafeRawPointer, count: Int, in
                 out[b * 32 + j] = Float(block.load(fromByteOffset: 2 + j, as: Int8.self)) * d
             }
         }
+    case .q4_1, .q5_0, .q5_1:
+        LegacyQuantBlock.dequantize(type, src, count: count, into: out)
+    case .q2_k, .q3_k, .q4_k, .q5_k, .q6_k:
+        KQuantBlock.dequantize(type, src, count: count, into: out)
     case .q4_0:
         for b in 0..<(count / 32) {
             let block = src + b * 18
