@@ -1,6 +1,7 @@
-// DeterministicMath.expDouble's constants, shared by the vector SwiGLU kernels of every
-// x86 path so they cannot drift apart: k = round(x · log2(e)), r = x − k·ln2_hi − k·ln2_lo,
-// e^r by a degree-13 Horner polynomial (1/13! first), then · 2^k.
+// DeterministicMath.expDouble's constants, shared by every x86 kernel that computes e^x
+// (both SwiGLU kernels; softmax and Σ e^(l − m) through exp_avx512.h) so they cannot drift
+// apart: k = round(x · log2(e)), r = x − k·ln2_hi − k·ln2_lo, e^r by a degree-13 Horner
+// polynomial (1/13! first), then · 2^k.
 #ifndef AGLM_EXP_POLYNOMIAL_H
 #define AGLM_EXP_POLYNOMIAL_H
 
