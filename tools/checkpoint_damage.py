@@ -14,6 +14,21 @@ def crc32c(data):
     return crc ^ 0xFFFFFFFF
 
 
+def generation_state(data):
+    """(KV positions, finished) from the GENS section: walks the section headers (tag u32,
+    payload length u64, CRC u32) after the 20-byte file header."""
+    import struct
+    at = 20
+    while at + 16 <= len(data):
+        tag, length = data[at:at + 4], struct.unpack_from("<Q", data, at + 4)[0]
+        payload = data[at + 16: at + 16 + length]
+        if tag == b"GENS":
+            kv_positions = struct.unpack_from("<I", payload, 12)[0]
+            return kv_positions, payload[21] == 1
+        at += 16 + length
+    raise ValueError("no GENS section")
+
+
 def damaged_copies(data):
     """(label, bytes, expected quarantine kind, or None when only the KV pages are
     damaged and the session must be rebuilt from its tokens)."""

@@ -42,7 +42,7 @@ import sys
 import tempfile
 import time
 
-from checkpoint_damage import damaged_copies
+from checkpoint_damage import damaged_copies, generation_state
 
 MAX_TOKENS = 64
 EVERY = 4   # checkpoint interval of the sweep: more checkpoints, more kills inside a write
@@ -271,15 +271,26 @@ def sweep(binary, work, runs):
 
 
 def corruption(binary, work, reference):
-    # A session interrupted after 40 tokens: its checkpoint has KV pages.
-    base = os.path.join(work, "corrupt-base")
-    daemon = Daemon(binary, work, base)
-    session = new_session(daemon)
-    got = kill_during(daemon, chat(daemon, session), 40, 0.05)
-    files = [f for f in os.listdir(base) if f.endswith(".ckpt")]
-    assert len(files) == 1, files
-    name = files[0]
-    good = open(os.path.join(base, name), "rb").read()
+    # A session interrupted mid-answer: its checkpoint has KV pages and is not finished, so
+    # the resume must read the pages. On a fast machine the tiny model can end its answer
+    # between the 40th token and the kill, so the file is checked and the kill comes
+    # earlier until it lands mid-answer.
+    for attempt, after in enumerate([40, 32, 24, 20, 18]):
+        base = os.path.join(work, f"corrupt-base-{attempt}")
+        daemon = Daemon(binary, work, base)
+        session = new_session(daemon)
+        got = kill_during(daemon, chat(daemon, session), after, 0.0)
+        files = [f for f in os.listdir(base) if f.endswith(".ckpt")]
+        assert len(files) == 1, files
+        name = files[0]
+        good = open(os.path.join(base, name), "rb").read()
+        kv_positions, finished = generation_state(good)
+        if kv_positions > 0 and not finished:
+            break
+        print(f"daemon corruption: the kill after {after} tokens found the checkpoint "
+              f"{'finished' if finished else 'without KV pages'}; killing earlier")
+    else:
+        sys.exit("FAIL corruption: no kill left an unfinished checkpoint with KV pages")
 
     variants = [(label, data, kind, []) for label, data, kind in damaged_copies(good)]
     variants.append(("read with kv-type f16", good, "mismatch", ["--kv-type", "f16"]))
