@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // Signed model bundles: SHA-256 of every file, Ed25519 over the manifest.
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
     ],
     targets: [
         .target(name: "CAutoGLMSys"),
@@ -39,10 +41,19 @@ let package = Package(
             name: "AutoGLM",
             dependencies: ["AutoGLMCore", "CAutoGLMSys"]
         ),
+        // Signed model bundles (docs/bundles.md): manifest, keys, verification, A/B slots.
+        .target(
+            name: "AutoGLMBundle",
+            dependencies: [
+                "AutoGLM",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "autoglm",
             dependencies: [
                 "AutoGLM",
+                "AutoGLMBundle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ] + (withArmNN ? ["AutoGLMArmNN"] : []),
             // Not `canImport`: a stale module from an earlier Arm NN build must not switch it on.
@@ -72,6 +83,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "AutoGLMBundleTests",
+            dependencies: ["AutoGLMBundle", "DurableFileSystemTestSupport"]
+        ),
+        .testTarget(
             name: "AutoGLMServerTests",
             dependencies: ["AutoGLMServer"]
         ),
@@ -85,11 +100,15 @@ let package = Package(
             dependencies: [
                 "AutoGLMCore",
                 "AllocationCountingSupport",
+                "DurableFileSystemTestSupport",
             ]
         ),
         // Defines malloc & co. to count allocations per thread, for the
         // zero-allocations-per-token tests. Linked into test executables only.
         .target(name: "AllocationCountingSupport", path: "Tests/AllocationCountingSupport"),
+        // An in-memory file system that loses power, for the crash-consistency tests of
+        // checkpoints (Core) and model slots (bundles).
+        .target(name: "DurableFileSystemTestSupport", dependencies: ["AutoGLMCore"], path: "Tests/DurableFileSystemTestSupport"),
     ]
 )
 

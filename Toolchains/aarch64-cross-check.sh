@@ -241,12 +241,45 @@ for f in "${fixtures[@]}"; do
     rows+=("$(printf '%-4s  %-32s  %6s  %6s  %3s  %s' "$result" "$name" "$lines" "${rcs%/}" "$x_rc" "$detail")")
 done
 
+# ---- exact canary: a signed bundle's golden tokens, recorded on x86, reproduced on aarch64
+# `autoglm bundle create` (host build, emulation backend) records greedy tokens of a
+# prompt; the Embedded aarch64 build must produce exactly those under every qemu CPU.
+canary_result="not run"
+canary_fixture=Tests/Fixtures/models/glm4-q8_0.gguf
+if [[ -z ${XC_SKIP_CANARY:-} && -f $canary_fixture ]]; then
+    autoglm=${AUTOGLM_BIN:-}
+    if [[ -z $autoglm ]]; then
+        swift build --product autoglm >"$out/canary-build.log" 2>&1 || die "canary: swift build --product autoglm failed (see $out/canary-build.log)"
+        autoglm=$(swift build --show-bin-path)/autoglm
+    fi
+    canary_prompt="The car ahead brakes suddenly. What should I do?"
+    rm -rf "$out/canary-bundle"
+    printf '%s\n' "$canary_prompt" >"$out/canary-prompts.txt"
+    "$autoglm" bundle create --model "$canary_fixture" --name canary --version 1 --golden-tokens 16 \
+        --golden "$out/canary-prompts.txt" --out "$out/canary-bundle" >"$out/canary-create.log" 2>&1 ||
+        die "canary: autoglm bundle create failed (see $out/canary-create.log)"
+    expected="golden $(python3 -c 'import json,sys; print(" ".join(map(str, json.load(open(sys.argv[1]))["golden"][0]["tokens"])))' "$out/canary-bundle/manifest.json")"
+    canary_result="PASS: golden tokens '${expected#golden }' reproduced on"
+    for run in "${aarch64_runs[@]}"; do
+        IFS=: read -r suffix cpu path <<<"$run"
+        got=$(qemu-aarch64 -cpu "$cpu" -L "$sysroot" "$build/crosscheck-aarch64" "$out/canary-bundle/$(basename "$canary_fixture")" \
+            --backend "$backend_aarch64" --golden "$canary_prompt" 16 2>/dev/null || true)
+        if [[ $got != "$expected" ]]; then
+            canary_result="FAIL: -cpu $cpu ($path) gave '$got', the bundle records '$expected'"
+            failures=$((failures + 1))
+            break
+        fi
+        canary_result+=" -cpu $cpu ($path)"
+    done
+fi
+echo "canary: $canary_result"
+
 echo
 printf '%-4s  %-32s  %6s  %6s  %3s  %s\n' RES FIXTURE LINES A64 X86 DETAIL
 printf '%s\n' "${rows[@]}"
 echo
 if ((failures > 0)); then
-    echo "aarch64-cross-check: FAIL — $failures of ${#fixtures[@]} fixture(s) differ between aarch64 (Embedded, qemu) and $(uname -m)"
+    echo "aarch64-cross-check: FAIL — $failures check(s) failed: fixtures differing between aarch64 (Embedded, qemu) and $(uname -m), or the canary (see above)"
     for f in "${fixtures[@]}"; do
         name=$(basename "$f" .gguf)
         for a in aarch64 aarch64-sdot aarch64-armv8; do

@@ -1,4 +1,5 @@
 import Foundation
+import DurableFileSystemTestSupport
 import Testing
 @testable import AutoGLMCore
 

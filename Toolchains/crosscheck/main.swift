@@ -23,7 +23,7 @@ func crossCheckEntry(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePo
 }
 
 enum CrossCheckDriver {
-    static let usage = "usage: crosscheck <model.gguf> [--backend reference|neon|emulation] [--cost PROMPT GENERATED]"
+    static let usage = "usage: crosscheck <model.gguf> [--backend reference|neon|emulation] [--cost PROMPT GENERATED] [--golden PROMPT COUNT]"
     /// Bumped whenever the output format changes, so stale binaries are noticed.
     static let formatVersion = 7
 
@@ -31,6 +31,7 @@ enum CrossCheckDriver {
         var path: String? = nil
         var backend = "reference"
         var cost: (prompt: Int, generated: Int)? = nil
+        var golden: (prompt: String, count: Int)? = nil
         var i = 1
         while i < args.count {
             let a = args[i]
@@ -48,6 +49,12 @@ enum CrossCheckDriver {
                 i += 3
                 continue
             }
+            if a == "--golden" {
+                guard i + 2 < args.count, let n = Int(args[i + 2]), n > 0 else { printError(usage); return 2 }
+                golden = (args[i + 1], n)
+                i += 3
+                continue
+            }
             if a == "-h" || a == "--help" { printError(usage); return 0 }
             guard path == nil, !a.hasPrefix("-") else { printError("unexpected argument '\(a)'\n" + usage); return 2 }
             path = a
@@ -56,6 +63,7 @@ enum CrossCheckDriver {
         guard let path else { printError(usage); return 2 }
         printError("crosscheck: backend \(backend)")
         if let cost { return runForCost(path: path, backend: backend, prompt: cost.prompt, generated: cost.generated) }
+        if let golden { return runGolden(path: path, backend: backend, prompt: golden.prompt, count: golden.count) }
 
         print("crosscheck format \(formatVersion)")
         printMathSweep()
@@ -68,6 +76,31 @@ enum CrossCheckDriver {
         printGeneration(path: path, backend: backend)
         print("end")
         return 0
+    }
+
+    // MARK: - a signed bundle's canary (docs/bundles.md)
+
+    /// The greedy tokens of `prompt` as `GoldenTokens` computes them for a bundle (BOS as
+    /// the model defaults, stop at end of generation): the script compares them with the
+    /// tokens `autoglm bundle create` recorded on x86.
+    static func runGolden(path: String, backend: String, prompt: String, count: Int) -> Int32 {
+        do {
+            let model = try Model(path: path)
+            let tokenizer = try Tokenizer(gguf: model.gguf)
+            let ids = tokenizer.encode(prompt, addBos: tokenizer.addBosDefault)
+            let context = ids.count + count + 1
+            let state = try InferenceState(model: model, limits: RuntimeLimits(maxContext: context, prefillChunk: min(64, context), threads: 2),
+                                           backend: try Backend(name: backend))
+            let result = try Generator(state: state, sampling: SamplerConfig())
+                .generate(prompt: ids, maxNewTokens: count, isEndOfGeneration: { tokenizer.isEndOfGeneration($0) })
+            var line = "golden"
+            for t in result.tokens { line += " \(t)" }
+            print(line)
+            return 0
+        } catch {
+            print("golden error: " + error.message)
+            return 1
+        }
     }
 
     // MARK: - instruction-cost runs (tools/arm_cost.py)

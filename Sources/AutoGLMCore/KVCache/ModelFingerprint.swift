@@ -29,3 +29,9 @@ func modelFingerprint(_ model: Model, kvType: KVCacheType) -> UInt64 {
     mixBytes(model.output.data, min(sample, model.output.byteCount))
     return h
 }
+
+extension Model {
+    /// The model's identity as a signed bundle records it (docs/bundles.md): the prefix
+    /// cache's fingerprint for an F32 KV pool, so a bundle and its checkpoints agree.
+    public var fingerprint: UInt64 { modelFingerprint(self, kvType: .f32) }
+}

@@ -1,4 +1,4 @@
-@testable import AutoGLMCore
+import AutoGLMCore
 
 /// An in-memory file system that can lose power. It keeps, per file, the durable bytes
 /// (what fsync made safe) and the writes since, in 512-byte sectors; and for the
@@ -9,9 +9,11 @@
 ///
 /// `honoursFsync = false` models a device that acknowledges fsync without flushing:
 /// nothing ever becomes durable, so after a power loss anything may be missing.
-final class PowerLossFileSystem: DurableFileSystem {
-    struct PowerLost: Error {}
-    static let sectorBytes = 512
+public final class PowerLossFileSystem: DurableFileSystem {
+    public init() {}
+
+    public struct PowerLost: Error {}
+    public static let sectorBytes = 512
 
     struct Inode {
         var durable: [UInt8] = []
@@ -25,16 +27,16 @@ final class PowerLossFileSystem: DurableFileSystem {
         case rename(String, String)
     }
 
-    var honoursFsync = true
+    public var honoursFsync = true
     /// A full (ENOSPC, 28) or read-only (EROFS, 30) disk: while set, creating and writing
     /// files fail with this errno and change nothing.
-    var failingErrno: Int32? = nil
+    public var failingErrno: Int32? = nil
     /// Entries that are not regular files (planted FIFOs, symlinks), by path.
     private var specialKinds: [String: FileEntryKind] = [:]
     /// Mutating operations left before the power goes (nil: never).
-    var operationsBeforeCrash: Int? = nil
-    private(set) var crashed = false
-    private(set) var operations = 0
+    public var operationsBeforeCrash: Int? = nil
+    public private(set) var crashed = false
+    public private(set) var operations = 0
 
     private var inodes: [Int: Inode] = [:]
     private var nextInode = 1
@@ -54,7 +56,7 @@ final class PowerLossFileSystem: DurableFileSystem {
         operations += 1
     }
 
-    func create(_ path: String) throws(CoreError) -> Int {
+    public func create(_ path: String) throws(CoreError) -> Int {
         if let e = failingErrno { throw .io(.createFailed(path: path, errno: e)) }
         try tick("create " + path)
         let id = nextInode
@@ -65,7 +67,7 @@ final class PowerLossFileSystem: DurableFileSystem {
         return id
     }
 
-    func append(_ handle: Int, _ bytes: UnsafeRawBufferPointer) throws(CoreError) {
+    public func append(_ handle: Int, _ bytes: UnsafeRawBufferPointer) throws(CoreError) {
         // One tick per sector: power can go in the middle of a long write.
         if let e = failingErrno { throw .io(.writeFailed(path: "inode \(handle)", errno: e)) }
         var start = 0
@@ -80,16 +82,16 @@ final class PowerLossFileSystem: DurableFileSystem {
         }
     }
 
-    func sync(_ handle: Int) throws(CoreError) {
+    public func sync(_ handle: Int) throws(CoreError) {
         try tick("fsync")
         guard honoursFsync else { return }
         inodes[handle]!.durable = inodes[handle]!.current
         inodes[handle]!.pending = []
     }
 
-    func close(_ handle: Int) {}
+    public func close(_ handle: Int) {}
 
-    func rename(_ from: String, _ to: String) throws(CoreError) {
+    public func rename(_ from: String, _ to: String) throws(CoreError) {
         try tick("rename")
         guard let id = directory[from] else { throw .io(.renameFailed(from: from, to: to, errno: 2)) }
         directory[from] = nil
@@ -97,30 +99,30 @@ final class PowerLossFileSystem: DurableFileSystem {
         pendingDirectory.append(.rename(from, to))
     }
 
-    func syncDirectory(_ path: String) throws(CoreError) {
+    public func syncDirectory(_ path: String) throws(CoreError) {
         try tick("fsync directory")
         guard honoursFsync else { return }
         durableDirectory = directory
         pendingDirectory = []
     }
 
-    func remove(_ path: String) throws(CoreError) {
+    public func remove(_ path: String) throws(CoreError) {
         try tick("unlink")
         guard directory[path] != nil else { throw .io(.removeFailed(path: path, errno: 2)) }
         directory[path] = nil
         pendingDirectory.append(.unlink(path))
     }
 
-    func makeDirectory(_ path: String) throws(CoreError) { directories.insert(path) }
+    public func makeDirectory(_ path: String) throws(CoreError) { directories.insert(path) }
 
-    func entryKind(_ path: String) throws(CoreError) -> FileEntryKind {
+    public func entryKind(_ path: String) throws(CoreError) -> FileEntryKind {
         if directories.contains(path) { return .directory }
         guard directory[path] != nil else { throw .io(.statFailed(path: path, errno: 2)) }
         return specialKinds[path] ?? .regularFile
     }
 
     /// Puts a FIFO, symlink or directory entry at `path` (reading it would be a test failure).
-    func plant(_ path: String, kind: FileEntryKind) {
+    public func plant(_ path: String, kind: FileEntryKind) {
         let id = nextInode
         nextInode += 1
         inodes[id] = Inode()
@@ -130,7 +132,7 @@ final class PowerLossFileSystem: DurableFileSystem {
     }
 
     /// Puts a regular file with `bytes` at `path`, durably.
-    func plantFile(_ path: String, _ bytes: [UInt8]) {
+    public func plantFile(_ path: String, _ bytes: [UInt8]) {
         let id = nextInode
         nextInode += 1
         inodes[id] = Inode(durable: bytes, current: bytes, pending: [])
@@ -138,18 +140,18 @@ final class PowerLossFileSystem: DurableFileSystem {
         durableDirectory[path] = id
     }
 
-    func list(_ path: String) throws(CoreError) -> [String] {
+    public func list(_ path: String) throws(CoreError) -> [String] {
         let prefix = path + "/"
         return directory.keys.filter { $0.hasPrefix(prefix) && !$0.dropFirst(prefix.count).contains("/") }
             .map { String($0.dropFirst(prefix.count)) }
     }
 
-    func size(_ path: String) throws(CoreError) -> Int {
+    public func size(_ path: String) throws(CoreError) -> Int {
         guard let id = directory[path] else { throw .io(.openFailed(path: path, errno: 2)) }
         return inodes[id]!.current.count
     }
 
-    func read(_ path: String, offset: Int, count: Int) throws(CoreError) -> [UInt8] {
+    public func read(_ path: String, offset: Int, count: Int) throws(CoreError) -> [UInt8] {
         guard let id = directory[path] else { throw .io(.openFailed(path: path, errno: 2)) }
         let data = inodes[id]!.current
         guard offset >= 0, count >= 0, offset + count <= data.count else {
@@ -159,7 +161,7 @@ final class PowerLossFileSystem: DurableFileSystem {
     }
 
     /// An independent file system in the same state (to crash the same moment many ways).
-    func copy() -> PowerLossFileSystem {
+    public func copy() -> PowerLossFileSystem {
         let c = PowerLossFileSystem()
         c.honoursFsync = honoursFsync
         c.inodes = inodes
@@ -174,11 +176,11 @@ final class PowerLossFileSystem: DurableFileSystem {
     }
 
     /// The bytes a path holds now (tests compare whole files).
-    func contents(_ path: String) -> [UInt8]? { directory[path].map { inodes[$0]!.current } }
+    public func contents(_ path: String) -> [UInt8]? { directory[path].map { inodes[$0]!.current } }
 
     /// The machine comes back: durable state plus a random subset of the rest
     /// (`lucky`: all of the rest, in order — the cache happened to be flushed).
-    func powerLoss(_ rng: inout SamplerRNG, lucky: Bool = false) {
+    public func powerLoss(_ rng: inout SamplerRNG, lucky: Bool = false) {
         var ops = pendingDirectory
         if !honoursFsync && !lucky { ops.shuffle(using: &rng) }
         var survivors = durableDirectory
